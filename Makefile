@@ -1,0 +1,48 @@
+# The habits of this project, one command each. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format lab apps bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install everything (run by the other commands)
+
+run: $(STAMP)  ## run the daily job on the local backend and build the dashboard
+	SML_BACKEND=local $(PY) -m serverless_ml daily
+
+test: $(STAMP)  ## lint, format check and the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## lint and format check only
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)  ## fix lint findings and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lab: $(STAMP)  ## start JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks
+
+apps: $(STAMP)  ## start the four Gradio apps on ports 7860-7863
+	$(PY) -m serverless_ml apps
+
+bench: $(STAMP)  ## run the benchmarks and print their tables
+	$(PY) benchmarks/store.py
+
+clean:  ## remove the local store, the built dashboard and caches
+	rm -rf .sml docs/iris docs/titanic docs/index.html docs/runs docs/assets .pytest_cache .ruff_cache

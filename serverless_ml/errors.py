@@ -1,0 +1,25 @@
+"""The few exception types the project raises, each with a message a person can act on."""
+
+
+class ServerlessMLError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class SchemaError(ServerlessMLError, ValueError):
+    """Data does not match what a feature group (or a dataset) expects."""
+
+
+class StoreError(ServerlessMLError):
+    """The local store cannot be opened or used."""
+
+
+class StoreBusyError(StoreError):
+    """Another process held the local store for longer than the lock timeout."""
+
+
+class NotFoundError(ServerlessMLError, LookupError):
+    """A feature group, feature view, model or file does not exist."""
+
+
+class ParameterError(ServerlessMLError, ValueError):
+    """A notebook or command parameter has a value it cannot take."""

@@ -1,0 +1,56 @@
+"""Every setting the project reads from the environment, in one place, read when asked for."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TITANIC_URL = (
+    "https://raw.githubusercontent.com/ID2223KTH/id2223kth.github.io/master/assignments/2023/lab1/titanic.csv"
+)
+BACKENDS = ("local", "hopsworks")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the environment variables the project understands."""
+
+    home: Path
+    docs: Path
+    backend: str
+    titanic_csv: str
+    hopsworks_api_key: str | None
+    lock_timeout: float
+
+    def __repr__(self) -> str:  # never print the key
+        key = "set" if self.hopsworks_api_key else "unset"
+        return (
+            f"Settings(home={self.home}, docs={self.docs}, backend={self.backend!r}, "
+            f"titanic_csv={self.titanic_csv!r}, hopsworks_api_key={key})"
+        )
+
+
+def get_settings() -> Settings:
+    """Read `SML_HOME`, `SML_DOCS`, `SML_BACKEND`, `SML_TITANIC_CSV`, `HOPSWORKS_API_KEY` now."""
+    env = os.environ
+    key = env.get("HOPSWORKS_API_KEY") or None
+    backend = (env.get("SML_BACKEND") or "").strip().lower()
+    if not backend:
+        backend = "hopsworks" if key else "local"
+    if backend not in BACKENDS:
+        raise ValueError(f"SML_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+    timeout = env.get("SML_LOCK_TIMEOUT", "60")
+    try:
+        lock_timeout = float(timeout)
+    except ValueError:
+        raise ValueError(f"SML_LOCK_TIMEOUT={timeout!r} is not a number of seconds") from None
+    return Settings(
+        home=Path(env.get("SML_HOME") or REPO_ROOT / ".sml").expanduser().resolve(),
+        docs=Path(env.get("SML_DOCS") or REPO_ROOT / "docs").expanduser().resolve(),
+        backend=backend,
+        titanic_csv=env.get("SML_TITANIC_CSV") or TITANIC_URL,
+        hopsworks_api_key=key,
+        lock_timeout=lock_timeout,
+    )

@@ -1,0 +1,250 @@
+"""The local model registry, named as in Hopsworks' hsml: versioned artifacts with metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from serverless_ml.errors import NotFoundError, SchemaError
+from serverless_ml.store.database import Database
+from serverless_ml.store.schema import check_name
+
+_DIRECTIONS = {"max": "DESC", "min": "ASC"}
+
+
+def _example_to_json(example: Any) -> str | None:
+    if example is None:
+        return None
+    if isinstance(example, pd.DataFrame):
+        example = example.head(1).to_dict(orient="records")
+    elif isinstance(example, pd.Series):
+        example = example.to_dict()
+    elif isinstance(example, np.ndarray):
+        example = example.tolist()
+    return json.dumps(example, default=str)
+
+
+def _schema_to_json(model_schema: Any) -> str | None:
+    if model_schema is None:
+        return None
+    if hasattr(model_schema, "to_dict"):
+        model_schema = model_schema.to_dict()
+    if not isinstance(model_schema, dict):
+        raise SchemaError(
+            f"model_schema must be an hsml ModelSchema or a dict, got {type(model_schema).__name__}"
+        )
+    return json.dumps(model_schema, default=str)
+
+
+def _check_metrics(metrics: dict | None) -> dict[str, float]:
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, dict):
+        raise SchemaError(f"metrics must be a dict of name to number, got {type(metrics).__name__}")
+    checked = {}
+    for key, value in metrics.items():
+        if not isinstance(key, str):
+            raise SchemaError(f"metric name {key!r} must be text")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or math.isnan(float(value))
+        ):
+            raise SchemaError(f"metric {key!r} must be a number, got {value!r}")
+        checked[key] = float(value)
+    return checked
+
+
+class Model:
+    """One registered (or about to be registered) model version."""
+
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        name: str,
+        version: int | None,
+        metrics: dict[str, float],
+        description: str | None,
+        input_example: str | None,
+        model_schema: str | None,
+        feature_view: str | None = None,
+        created: datetime | None = None,
+    ) -> None:
+        self._registry = registry
+        self.name = name
+        self.version = version
+        self.training_metrics = metrics
+        self.description = description
+        self._input_example = input_example
+        self._model_schema = model_schema
+        self._feature_view = feature_view
+        self.created = created
+
+    def __repr__(self) -> str:
+        return f"Model({self.name!r}, version={self.version})"
+
+    @property
+    def input_example(self) -> Any:
+        return json.loads(self._input_example) if self._input_example else None
+
+    @property
+    def model_schema(self) -> dict | None:
+        return json.loads(self._model_schema) if self._model_schema else None
+
+    @property
+    def model_files_path(self) -> str:
+        return str(self._registry._artifact_dir(self.name, self.version))
+
+    def save(
+        self, model_path: str, await_registration: int = 480, keep_original_files: bool = False, **_: Any
+    ) -> Model:
+        """Copy `model_path` (a file or a folder) into the registry as the next (or given) version."""
+        return self._registry._register(self, Path(model_path))
+
+    def download(self, local_path: str | None = None) -> str:
+        """Copy the model's files into `local_path` (default: a new temporary folder); return it."""
+        if self.version is None:
+            raise NotFoundError(f"model {self.name!r} has not been saved yet")
+        source = self._registry._artifact_dir(self.name, self.version)
+        target = (
+            Path(local_path) if local_path else Path(tempfile.mkdtemp(prefix=f"{self.name}_{self.version}_"))
+        )
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        return str(target)
+
+
+class _PythonModelApi:
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
+
+    def create_model(
+        self,
+        name: str,
+        version: int | None = None,
+        metrics: dict | None = None,
+        description: str | None = None,
+        input_example: Any = None,
+        model_schema: Any = None,
+        feature_view: Any = None,
+        training_dataset_version: int | None = None,
+        **_: Any,
+    ) -> Model:
+        """A model ready to `save(model_path)`; `version=None` takes the next free version."""
+        check_name(name, "model name")
+        fv = f"{feature_view.name}:{feature_view.version}" if feature_view is not None else None
+        return Model(
+            self._registry,
+            name,
+            version,
+            _check_metrics(metrics),
+            description,
+            _example_to_json(input_example),
+            _schema_to_json(model_schema),
+            fv,
+        )
+
+
+class ModelRegistry:
+    """Registered models: metadata in the store's DuckDB file, artifacts in folders beside it."""
+
+    def __init__(self, db: Database, root: Path) -> None:
+        self._db = db
+        self._root = Path(root)
+        self.python = _PythonModelApi(self)
+        self.sklearn = self.python
+
+    def _artifact_dir(self, name: str, version: int) -> Path:
+        return self._root / name / str(version)
+
+    def _register(self, model: Model, model_path: Path) -> Model:
+        if not model_path.exists():
+            raise NotFoundError(f"model_path {model_path} does not exist")
+        with self._db.transaction() as con:
+            version = model.version
+            if version is None:
+                [(latest,)] = con.execute(
+                    "SELECT max(version) FROM _sml_models WHERE name = ?", [model.name]
+                ).fetchall()
+                version = (latest or 0) + 1
+            elif con.execute(
+                "SELECT 1 FROM _sml_models WHERE name = ? AND version = ?", [model.name, version]
+            ).fetchall():
+                raise SchemaError(f"model {model.name!r} version {version} is already registered")
+            target = self._artifact_dir(model.name, version)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+            if model_path.is_dir():
+                shutil.copytree(model_path, staging, dirs_exist_ok=True)
+            else:
+                shutil.copy2(model_path, staging / model_path.name)
+            if target.exists():  # left by a save that died before its commit
+                shutil.rmtree(target)
+            staging.rename(target)
+            con.execute(
+                "INSERT INTO _sml_models VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                [
+                    model.name,
+                    version,
+                    model.description,
+                    json.dumps(model.training_metrics),
+                    model._input_example,
+                    model._model_schema,
+                    model._feature_view,
+                ],
+            )
+        model.version = version
+        return model
+
+    def _select(self, where: str, params: list, order: str = "version DESC") -> Model | None:
+        with self._db.connect() as con:
+            rows = con.execute(
+                "SELECT name, version, metrics, description, input_example, model_schema, feature_view, "
+                f"created_at FROM _sml_models WHERE {where} ORDER BY {order} LIMIT 1",
+                params,
+            ).fetchall()
+        if not rows:
+            return None
+        name, version, metrics, description, example, schema, fv, created = rows[0]
+        return Model(self, name, version, json.loads(metrics), description, example, schema, fv, created)
+
+    def get_model(self, name: str, version: int | None = None) -> Model:
+        """Model `name` at `version` (None: the latest); raises if there is none."""
+        if version is None:
+            model = self._select("name = ?", [name])
+        else:
+            model = self._select("name = ? AND version = ?", [name, version])
+        if model is None:
+            at = "" if version is None else f" version {version}"
+            raise NotFoundError(f"no model {name!r}{at} is registered")
+        return model
+
+    def get_models(self, name: str) -> list[Model]:
+        """Every version of model `name`, oldest first."""
+        with self._db.connect() as con:
+            versions = [
+                v
+                for (v,) in con.execute(
+                    "SELECT version FROM _sml_models WHERE name = ? ORDER BY version", [name]
+                ).fetchall()
+            ]
+        return [self.get_model(name, v) for v in versions]
+
+    def get_best_model(self, name: str, metric: str, direction: str) -> Model | None:
+        """The version of `name` with the highest (`max`) or lowest (`min`) `metric`, or None."""
+        if direction not in _DIRECTIONS:
+            raise SchemaError(f"direction must be 'max' or 'min', got {direction!r}")
+        check_name(metric, "metric")
+        path = f"$.{metric}"
+        return self._select(
+            "name = ? AND json_extract(metrics, ?) IS NOT NULL",
+            [name, path],
+            order=f"CAST(json_extract(metrics, '{path}') AS DOUBLE) {_DIRECTIONS[direction]}, version DESC",
+        )

@@ -1,0 +1,39 @@
+"""Shared fixtures: every test gets its own store and dashboard folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def sml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A fresh local backend: `SML_HOME` and `SML_DOCS` in a temporary folder, no Hopsworks key."""
+    monkeypatch.setenv("SML_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SML_DOCS", str(tmp_path / "docs"))
+    monkeypatch.setenv("SML_BACKEND", "local")
+    monkeypatch.delenv("HOPSWORKS_API_KEY", raising=False)
+    return {k: os.environ[k] for k in ("SML_HOME", "SML_DOCS", "SML_BACKEND")}
+
+
+@pytest.fixture
+def project(sml_env: dict[str, str]):
+    """A logged-in local project."""
+    import serverless_ml
+
+    return serverless_ml.login()
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this one's, plus `extra`."""
+    env = dict(os.environ)
+    env.update(extra)
+    return env
+
+
+PYTHON = sys.executable
