@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TITANIC_URL = (
-    "https://raw.githubusercontent.com/ID2223KTH/id2223kth.github.io/master/assignments/2023/lab1/titanic.csv"
-)
+TITANIC_URL = "https://raw.githubusercontent.com/ID2223KTH/id2223kth.github.io/master/assignments/2023/lab1/titanic.csv"
 BACKENDS = ("local", "hopsworks")
 
 

@@ -57,9 +57,9 @@ def test_method_exists_with_every_argument(local, real, name):
         if param.default is inspect.Parameter.empty:
             continue
         # an argument the notebooks may leave out locally must be optional there too
-        assert (
-            real_param.default is not inspect.Parameter.empty or real_param.kind == real_param.VAR_KEYWORD
-        ), f"{name}({param.name}) is optional locally but required by Hopsworks"
+        assert real_param.default is not inspect.Parameter.empty or real_param.kind == real_param.VAR_KEYWORD, (
+            f"{name}({param.name}) is optional locally but required by Hopsworks"
+        )
 
 
 @pytest.mark.parametrize(

@@ -178,8 +178,7 @@ class TestModelRegistry:
         X = pd.DataFrame({"a": [1.0]})
         schema = ModelSchema(Schema(X), Schema(pd.DataFrame({"y": ["b"]})))
         versions = [
-            self._save(project, tmp_path, acc, input_example=X, model_schema=schema).version
-            for acc in (0.9, 0.97, 0.8)
+            self._save(project, tmp_path, acc, input_example=X, model_schema=schema).version for acc in (0.9, 0.97, 0.8)
         ]
         assert versions == [1, 2, 3]
         mr = project.get_model_registry()

@@ -46,9 +46,7 @@ class DatasetApi:
         copy_atomic(source, target)
         return f"{str(upload_path).strip('/')}/{source.name}"
 
-    def download(
-        self, path: str, local_path: str | None = None, overwrite: bool | None = False, **_: object
-    ) -> str:
+    def download(self, path: str, local_path: str | None = None, overwrite: bool | None = False, **_: object) -> str:
         """Copy the dataset file `path` to `local_path` (a file or folder; default: here); return it."""
         source = self._resolve(path)
         if not source.is_file():

@@ -114,9 +114,7 @@ class FeatureGroup:
             if overwrite:
                 con.execute(f"DELETE FROM {self.table}")
             elif not new:  # upsert: the new rows replace those with the same primary key
-                match = " AND ".join(
-                    f"{self.table}.{_quote(k)} = _sml_insert.{_quote(k)}" for k in self.primary_key
-                )
+                match = " AND ".join(f"{self.table}.{_quote(k)} = _sml_insert.{_quote(k)}" for k in self.primary_key)
                 con.execute(f"DELETE FROM {self.table} USING _sml_insert WHERE {match}")
             columns = ", ".join(_quote(c) for c in schema)
             con.execute(f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM _sml_insert")
@@ -182,9 +180,7 @@ class FeatureGroup:
     def _check_features(self, features: list[str]) -> None:
         unknown = [f for f in features if f not in self.features]
         if unknown:
-            raise SchemaError(
-                f"feature group {self.name!r} has no feature(s) {unknown}; it has {self.features}"
-            )
+            raise SchemaError(f"feature group {self.name!r} has no feature(s) {unknown}; it has {self.features}")
 
     def select_all(
         self,
@@ -347,9 +343,7 @@ class FeatureStore:
                     "INSERT INTO _sml_feature_groups VALUES (?, ?, ?, ?, ?, NULL, now())",
                     [name, version, json.dumps(list(primary_key)), event_time, description or ""],
                 )
-                return FeatureGroup(
-                    self._db, name, version, list(primary_key), event_time, description or "", None
-                )
+                return FeatureGroup(self._db, name, version, list(primary_key), event_time, description or "", None)
         return self._fg_from_row(row)
 
     def get_feature_group(self, name: str, version: int | None = None) -> FeatureGroup:
@@ -427,9 +421,7 @@ class FeatureStore:
             raise NotFoundError(f"feature view {name!r} version {version} does not exist")
         fg_name, fg_version, features, labels, description = row
         fg = self.get_feature_group(fg_name, fg_version)
-        return FeatureView(
-            self, name, version, Query(fg, json.loads(features)), json.loads(labels), description
-        )
+        return FeatureView(self, name, version, Query(fg, json.loads(features)), json.loads(labels), description)
 
     @staticmethod
     def _fv_row(con: Any, name: str, version: int) -> tuple | None:

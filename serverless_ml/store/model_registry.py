@@ -38,9 +38,7 @@ def _schema_to_json(model_schema: Any) -> str | None:
     if hasattr(model_schema, "to_dict"):
         model_schema = model_schema.to_dict()
     if not isinstance(model_schema, dict):
-        raise SchemaError(
-            f"model_schema must be an hsml ModelSchema or a dict, got {type(model_schema).__name__}"
-        )
+        raise SchemaError(f"model_schema must be an hsml ModelSchema or a dict, got {type(model_schema).__name__}")
     return json.dumps(model_schema, default=str)
 
 
@@ -53,11 +51,7 @@ def _check_metrics(metrics: dict | None) -> dict[str, float]:
     for key, value in metrics.items():
         if not isinstance(key, str):
             raise SchemaError(f"metric name {key!r} must be text")
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float, np.number))
-            or math.isnan(float(value))
-        ):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or math.isnan(float(value)):
             raise SchemaError(f"metric {key!r} must be a number, got {value!r}")
         checked[key] = float(value)
     return checked
@@ -114,9 +108,7 @@ class Model:
         if self.version is None:
             raise NotFoundError(f"model {self.name!r} has not been saved yet")
         source = self._registry._artifact_dir(self.name, self.version)
-        target = (
-            Path(local_path) if local_path else Path(tempfile.mkdtemp(prefix=f"{self.name}_{self.version}_"))
-        )
+        target = Path(local_path) if local_path else Path(tempfile.mkdtemp(prefix=f"{self.name}_{self.version}_"))
         shutil.copytree(source, target, dirs_exist_ok=True)
         return str(target)
 

@@ -25,8 +25,7 @@ def check_name(name: str, what: str) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         hint = f" (try {name.lower()!r})" if isinstance(name, str) and _NAME.match(name.lower()) else ""
         raise SchemaError(
-            f"{what} {name!r} is not a valid Hopsworks name: use lower-case letters, "
-            f"digits and underscores{hint}"
+            f"{what} {name!r} is not a valid Hopsworks name: use lower-case letters, digits and underscores{hint}"
         )
 
 

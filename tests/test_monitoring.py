@@ -1,0 +1,88 @@
+"""Monitoring shared by both datasets (serverless_ml/monitoring.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from serverless_ml import iris, monitoring
+
+SPEC = iris.SPEC
+
+
+def _history(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"id": i, "event_time": pd.Timestamp(day), "predicted": p, "label": a, "model_version": 1}
+            for i, (day, p, a) in enumerate(rows)
+        ]
+    )
+
+
+def test_confusion_matrix_names_every_class_even_unseen():
+    figure = monitoring.confusion_matrix_figure(["Setosa"], ["Setosa"], SPEC)
+    axes = figure.axes[0]
+    assert [t.get_text() for t in axes.get_xticklabels()] == list(iris.VARIETIES)
+    assert [t.get_text() for t in axes.get_yticklabels()] == list(iris.VARIETIES)
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("Predicted", "Actual")
+    cells = [t.get_text() for t in axes.texts]
+    assert cells == ["1", "0", "0", "0", "0", "0", "0", "0", "0"]
+
+
+def test_confusion_matrix_puts_truth_on_rows():
+    figure = monitoring.confusion_matrix_figure(["Setosa"], ["Virginica"], SPEC)
+    assert [t.get_text() for t in figure.axes[0].texts][2] == "1"  # row Setosa, column Virginica
+
+
+def test_accuracy_by_day_and_rolling_week():
+    history = _history(
+        [
+            ("2026-01-01", "Setosa", "Setosa"),
+            ("2026-01-02", "Setosa", "Virginica"),
+            ("2026-01-02", "Setosa", "Setosa"),
+            ("2026-01-10", "Virginica", "Virginica"),
+        ]
+    )
+    daily = monitoring.accuracy_by_day(history, SPEC)
+    assert daily["accuracy"].tolist() == [1.0, 0.5, 1.0]
+    assert daily["rolling_7d"].tolist() == pytest.approx([1.0, 2 / 3, 1.0])
+
+
+def test_recent_predictions_newest_first():
+    history = _history([("2026-01-01", "Setosa", "Setosa"), ("2026-01-03", "Setosa", "Virginica")])
+    table = monitoring.recent_predictions(history, SPEC)
+    assert table["date"].tolist() == ["2026-01-03", "2026-01-01"]
+    assert table["correct"].tolist() == ["no", "yes"]
+
+
+def test_write_monitoring_images(tmp_path: Path):
+    history = _history([("2026-01-01", "Setosa", "Setosa"), ("2026-01-03", "Versicolor", "Virginica")])
+    paths = monitoring.write_monitoring_images(history, SPEC, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(monitoring.IMAGES)
+    for path in paths:
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width > 100 and image.height > 50
+    assert (tmp_path / "predicted.png").read_bytes() == SPEC.image("Versicolor").read_bytes()
+    assert (tmp_path / "actual.png").read_bytes() == SPEC.image("Virginica").read_bytes()
+    assert not list(tmp_path.glob(".*")), "a temporary file was left behind"
+
+
+def test_no_history_draws_nothing(tmp_path: Path):
+    assert monitoring.write_monitoring_images(pd.DataFrame(), SPEC, tmp_path) == []
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path):
+    target = tmp_path / "a.png"
+    target.write_bytes(b"old")
+
+    def broken(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        monitoring.write_atomic(target, broken)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
