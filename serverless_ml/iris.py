@@ -101,4 +101,4 @@ def candidates() -> list[tuple[Pipeline, dict]]:
 
 def train(X: pd.DataFrame, y: pd.DataFrame | pd.Series, seed: int = 0) -> TrainingResult:
     """Fit the Iris pipeline on a split of `X, y` and score it on the held-out part."""
-    return search_and_evaluate(X[FEATURES], label_series(y, SPEC.label), candidates(), seed, "scaled KNN")
+    return search_and_evaluate(X[FEATURES], label_series(y, SPEC.label), candidates(), seed)

@@ -175,8 +175,10 @@ def accuracy_figure(history: pd.DataFrame, spec: DatasetSpec) -> plt.Figure:
     axes.set_title(f"{spec.name.capitalize()}: accuracy over time")
     axes.legend(loc="lower left")
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    if len(daily) == 1:  # one day alone would span a meaningless fraction of it
-        axes.set_xlim(daily["day"].iloc[0] - pd.Timedelta(days=3), daily["day"].iloc[0] + pd.Timedelta(days=3))
+    first, last = daily["day"].min(), daily["day"].max()
+    pad = max(pd.Timedelta(days=1), (pd.Timedelta(days=7) - (last - first)) / 2)
+    axes.set_xlim(first - pad, last + pad)  # at least a week wide, so ticks fall on whole days
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
     figure.autofmt_xdate()
     return figure
 

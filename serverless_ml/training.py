@@ -25,13 +25,13 @@ def folds(seed: int, repeats: int = 3) -> RepeatedStratifiedKFold:
 
 
 def search_and_evaluate(
-    X: pd.DataFrame, y: pd.Series, candidates: list[tuple[Any, dict]], seed: int, description: str
+    X: pd.DataFrame, y: pd.Series, candidates: list[tuple[Any, dict]], seed: int, repeats: int = 3
 ) -> TrainingResult:
     """Split, grid-search every candidate pipeline on the training part, keep the best, test it once."""
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, stratify=y, random_state=seed)
     searches = []
     for estimator, grid in candidates:
-        search = GridSearchCV(estimator, grid, cv=folds(seed), scoring="accuracy", n_jobs=1)
+        search = GridSearchCV(estimator, grid, cv=folds(seed, repeats), scoring="accuracy", n_jobs=1)
         search.fit(X_train, y_train)
         searches.append(search)
     best = max(searches, key=lambda s: s.best_score_)
@@ -42,9 +42,14 @@ def search_and_evaluate(
         "cv_accuracy": float(best.best_score_),
         "cv_std": float(std),
     }
-    return TrainingResult(
-        best.best_estimator_, metrics, X_train, y_train, y_test, y_pred, f"{description}: {best.best_params_}"
-    )
+    return TrainingResult(best.best_estimator_, metrics, X_train, y_train, y_test, y_pred, _describe(best))
+
+
+def _describe(search: GridSearchCV) -> str:
+    estimator = search.best_estimator_
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    params = ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(search.best_params_.items()))
+    return f"{type(final).__name__} ({params}), chosen by {search.cv.get_n_splits()}-fold cross-validation"
 
 
 def repeated_cv_accuracy(pipeline: Any, X: pd.DataFrame, y: pd.Series, seed: int = 0) -> tuple[float, float]:

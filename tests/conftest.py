@@ -21,6 +21,17 @@ def sml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {k: os.environ[k] for k in ("SML_HOME", "SML_DOCS", "SML_BACKEND")}
 
 
+@pytest.fixture(scope="session")
+def titanic_csv(tmp_path_factory) -> tuple[str, bool]:
+    """The Titanic CSV to use and whether it is the real one (`SML_TITANIC_CSV`) or made here."""
+    real = os.environ.get("SML_TITANIC_CSV")
+    if real and Path(real).is_file():
+        return real, True
+    from tests.fake_titanic import write_fake_titanic
+
+    return str(write_fake_titanic(tmp_path_factory.mktemp("titanic") / "titanic.csv")), False
+
+
 @pytest.fixture
 def project(sml_env: dict[str, str]):
     """A logged-in local project."""
@@ -37,3 +48,11 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def local_env(mp: pytest.MonkeyPatch, root: Path) -> None:
+    """Point the local backend at `root` (for module-scoped fixtures, which cannot use `sml_env`)."""
+    mp.setenv("SML_HOME", str(root / "home"))
+    mp.setenv("SML_DOCS", str(root / "docs"))
+    mp.setenv("SML_BACKEND", "local")
+    mp.delenv("HOPSWORKS_API_KEY", raising=False)

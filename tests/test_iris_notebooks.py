@@ -6,21 +6,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 import serverless_ml
-from serverless_ml import monitoring
+from serverless_ml.iris import SPEC
 from serverless_ml.runner import NotebookError, run_notebook
+from tests.conftest import local_env
+from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
-
-
-def _counts(project) -> tuple[int, int]:
-    fs = project.get_feature_store()
-    predictions = monitoring.logged_predictions(
-        fs.get_or_create_feature_group("iris_predictions", version=1, primary_key=["id"], event_time="event_time")
-    )
-    return len(fs.get_feature_group("iris", version=1).read()), len(predictions)
 
 
 @pytest.fixture(scope="module")
@@ -28,47 +21,35 @@ def lab(tmp_path_factory):
     """Backfill, train, then five days of feature + inference runs, on one temporary store."""
     root = tmp_path_factory.mktemp("iris")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SML_HOME", str(root / "home"))
-        mp.setenv("SML_DOCS", str(root / "docs"))
-        mp.setenv("SML_BACKEND", "local")
-        mp.delenv("HOPSWORKS_API_KEY", raising=False)
+        local_env(mp, root)
         runs = root / "runs"
         run_notebook("iris", "feature", {"BACKFILL": True}, runs)
         run_notebook("iris", "training", {"SEED": 0}, runs)
         for day in DAYS:
-            run_notebook("iris", "feature", {"RUN_DATE": day.isoformat()}, runs)
-            run_notebook("iris", "inference", {"RUN_DATE": day.isoformat()}, runs)
+            run_day("iris", day, runs)
         yield root, serverless_ml.login(), runs
 
 
 def test_counts_after_five_days(lab):
     _, project, _ = lab
-    assert _counts(project) == (150 + 5, 5)
-    predictions = project.get_feature_store().get_feature_group("iris_predictions", version=1).read()
-    assert sorted(predictions["id"]) == [d.year * 10000 + d.month * 100 + d.day for d in DAYS]
-    assert {"id", "predicted", "label", "model_version", "predicted_at", "run_date"} <= set(predictions.columns)
-    assert set(predictions["label"]) <= {"Setosa", "Versicolor", "Virginica"}
+    assert counts(project, SPEC) == (150 + 5, 5)
+    logged = predictions(project, SPEC)
+    assert logged["id"].tolist() == daily_ids(DAYS)
+    assert {"id", "predicted", "label", "model_version", "predicted_at", "run_date"} <= set(logged.columns)
+    assert set(logged["label"]) <= {"Setosa", "Versicolor", "Virginica"}
 
 
 def test_rerunning_a_day_adds_nothing(lab):
     _, project, runs = lab
-    fg = project.get_feature_store().get_feature_group("iris_predictions", version=1)
-    before = fg.read().sort_values("id").reset_index(drop=True)
-    day = DAYS[2].isoformat()
-    run_notebook("iris", "feature", {"RUN_DATE": day}, runs)
-    run_notebook("iris", "inference", {"RUN_DATE": day}, runs)
-    assert _counts(project) == (155, 5)
-    assert fg.read().sort_values("id").reset_index(drop=True).equals(before)
+    before = predictions(project, SPEC)
+    run_day("iris", DAYS[2], runs)
+    assert counts(project, SPEC) == (155, 5)
+    assert predictions(project, SPEC).equals(before)
 
 
 def test_images_are_valid(lab):
     root, _, _ = lab
-    for name in monitoring.IMAGES:
-        path = root / "docs" / "iris" / name
-        assert path.stat().st_size > 2_000, name
-        with Image.open(path) as image:
-            image.verify()
-            assert image.format == "PNG" and min(image.size) >= 100, name
+    assert_valid_images(root / "docs" / "iris")
 
 
 def test_registered_metrics(lab):

@@ -1,0 +1,47 @@
+"""Helpers for the end-to-end notebook tests of both datasets."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PIL import Image
+
+from serverless_ml import monitoring
+from serverless_ml.pipelines import DatasetSpec, daily_id
+from serverless_ml.runner import run_notebook
+
+
+def run_day(dataset: str, day: date, runs: Path) -> None:
+    """One daily run: the feature pipeline then batch inference, for `day`."""
+    run_notebook(dataset, "feature", {"RUN_DATE": day.isoformat()}, runs)
+    run_notebook(dataset, "inference", {"RUN_DATE": day.isoformat()}, runs)
+
+
+def counts(project, spec: DatasetSpec) -> tuple[int, int]:
+    """Rows in the dataset's feature group and in its predictions feature group."""
+    fs = project.get_feature_store()
+    return len(fs.get_feature_group(spec.name, version=1).read()), len(
+        monitoring.logged_predictions(monitoring.predictions_group(fs, spec))
+    )
+
+
+def predictions(project, spec: DatasetSpec):
+    """The logged predictions, sorted by sample id."""
+    fs = project.get_feature_store()
+    frame = fs.get_feature_group(spec.predictions_group, version=1).read()
+    return frame.sort_values(spec.primary_key).reset_index(drop=True)
+
+
+def daily_ids(days: list[date]) -> list[int]:
+    return [daily_id(d) for d in days]
+
+
+def assert_valid_images(folder: Path) -> None:
+    """Every monitoring image exists, is a PNG and has a reasonable size."""
+    for name in monitoring.IMAGES:
+        path = folder / name
+        assert path.stat().st_size > 2_000, name
+        with Image.open(path) as image:
+            image.verify()
+            assert image.format == "PNG" and min(image.size) >= 100, name

@@ -1,0 +1,82 @@
+"""Titanic end to end: the four notebooks executed with papermill on a temporary store."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import serverless_ml
+from serverless_ml.runner import NotebookError, run_notebook
+from serverless_ml.titanic import SPEC
+from tests.conftest import local_env
+from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
+
+DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, titanic_csv):
+    """EDA, backfill, train, then five days of feature + inference runs, on one temporary store."""
+    root = tmp_path_factory.mktemp("titanic")
+    with pytest.MonkeyPatch.context() as mp:
+        local_env(mp, root)
+        mp.setenv("SML_TITANIC_CSV", titanic_csv[0])
+        runs = root / "runs"
+        run_notebook("titanic", "eda", {}, runs)
+        run_notebook("titanic", "feature", {"BACKFILL": True}, runs)
+        run_notebook("titanic", "training", {"SEED": 0}, runs)
+        for day in DAYS:
+            run_day("titanic", day, runs)
+        yield root, serverless_ml.login(), runs, len(pd.read_csv(titanic_csv[0]))
+
+
+def test_counts_after_five_days(lab):
+    _, project, _, passengers = lab
+    assert counts(project, SPEC) == (passengers + 5, 5)
+    logged = predictions(project, SPEC)
+    assert logged["passengerid"].tolist() == daily_ids(DAYS)
+    assert set(logged["label"]) <= {0, 1} and set(logged["predicted"]) <= {0, 1}
+
+
+def test_rerunning_a_day_adds_nothing(lab):
+    _, project, runs, passengers = lab
+    before = predictions(project, SPEC)
+    run_day("titanic", DAYS[1], runs)
+    assert counts(project, SPEC) == (passengers + 5, 5)
+    assert predictions(project, SPEC).equals(before)
+
+
+def test_images_are_valid(lab):
+    root = lab[0]
+    assert_valid_images(root / "docs" / "titanic")
+
+
+def test_registered_metrics(lab):
+    project = lab[1]
+    model = project.get_model_registry().get_best_model("titanic", "accuracy", "max")
+    assert set(model.training_metrics) == {"accuracy", "cv_accuracy", "cv_std"}
+    assert model.input_example and model.model_schema["input_schema"]
+    assert (Path(model.download()) / "confusion_matrix.png").exists()
+
+
+def test_eda_notebook_ran(lab):
+    runs = lab[2]
+    assert "survived" in (runs / "titanic_0_eda.ipynb").read_text()
+
+
+def test_malformed_csv_stops_the_backfill_and_writes_nothing(sml_env, tmp_path, titanic_csv, monkeypatch):
+    bad = tmp_path / "bad.csv"
+    pd.read_csv(titanic_csv[0]).drop(columns=["Fare"]).to_csv(bad, index=False)
+    monkeypatch.setenv("SML_TITANIC_CSV", str(bad))
+    with pytest.raises(NotebookError, match=r"lacks column\(s\) \['Fare'\]"):
+        run_notebook("titanic", "feature", {"BACKFILL": True}, tmp_path / "runs")
+    assert not (Path(sml_env["SML_HOME"]) / "store.duckdb").exists()
+
+
+def test_bad_run_date(sml_env, tmp_path):
+    with pytest.raises(NotebookError, match="RUN_DATE='2026-6-1x' is not a date") as caught:
+        run_notebook("titanic", "feature", {"RUN_DATE": "2026-6-1x"}, tmp_path / "runs")
+    assert caught.value.cell == 2
