@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from pathlib import Path
 from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
 
 from serverless_ml.errors import ServerlessMLError
 from serverless_ml.settings import REPO_ROOT
@@ -29,6 +33,19 @@ class NotebookError(ServerlessMLError):
         )
 
 
+def _kernel_options() -> dict[str, Any]:
+    """Talk to the kernel over local sockets where the system has them: private, and no warning."""
+    if os.name != "posix":
+        return {}
+    return {"kernel_manager_class": "serverless_ml.runner.IpcKernelManager"}
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """A kernel manager that uses local (IPC) sockets instead of TCP."""
+
+    transport = "ipc"
+
+
 def notebook_path(dataset: str, stage: str) -> Path:
     """The notebook of a dataset's stage (`feature`, `training`, `inference`, `eda`)."""
     return NOTEBOOKS / dataset / f"{STAGES[stage]}.ipynb"
@@ -51,6 +68,7 @@ def run_notebook(dataset: str, stage: str, parameters: dict[str, Any], output_di
             progress_bar=False,
             log_output=False,
             kernel_name="python3",
+            **_kernel_options(),
         )
     except PapermillExecutionError as error:
         raise NotebookError(source, _failed_cell(output), error.ename, error.evalue, output) from None
@@ -89,3 +107,18 @@ def timed(label: str):
             print(f"{label:<48} {status:>6} {time.perf_counter() - started:7.1f} s", flush=True)
 
     return _timer()
+
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
+
+
+def render_html(executed: Path, target: Path) -> Path:
+    """Render an executed notebook to a self-contained HTML page (no CDN scripts) for the site."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from serverless_ml.monitoring import write_atomic
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(executed, as_version=4))
+    body = _REMOTE_SCRIPT.sub("", body)
+    return write_atomic(target, lambda tmp: tmp.write_text(body, encoding="utf-8"))

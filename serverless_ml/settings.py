@@ -21,6 +21,7 @@ class Settings:
     titanic_csv: str
     hopsworks_api_key: str | None
     lock_timeout: float
+    spaces_owner: str | None = None
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.hopsworks_api_key else "unset"
@@ -31,7 +32,7 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """Read `SML_HOME`, `SML_DOCS`, `SML_BACKEND`, `SML_TITANIC_CSV`, `HOPSWORKS_API_KEY` now."""
+    """Read `SML_HOME`, `SML_DOCS`, `SML_BACKEND`, `SML_TITANIC_CSV`, `HOPSWORKS_API_KEY` and friends now."""
     env = os.environ
     key = env.get("HOPSWORKS_API_KEY") or None
     backend = (env.get("SML_BACKEND") or "").strip().lower()
@@ -51,4 +52,5 @@ def get_settings() -> Settings:
         titanic_csv=env.get("SML_TITANIC_CSV") or TITANIC_URL,
         hopsworks_api_key=key,
         lock_timeout=lock_timeout,
+        spaces_owner=env.get("SML_SPACES_OWNER") or None,
     )

@@ -1,0 +1,103 @@
+"""The static dashboard (`SML_DOCS/index.html`), the GitHub Pages root: no network at view time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from serverless_ml import monitoring
+from serverless_ml.pipelines import DatasetSpec
+from serverless_ml.settings import get_settings
+
+TITLES = {
+    "iris": ("Iris", "A synthetic iris flower a day; the model predicts its variety from four measurements."),
+    "titanic": ("Titanic", "A synthetic passenger a day; the model predicts whether they survived."),
+}
+APPS = {"iris": ("iris", "iris-monitoring"), "titanic": ("titanic", "titanic-monitoring")}
+
+
+def _specs() -> list[DatasetSpec]:
+    from serverless_ml import iris, titanic
+
+    return [iris.SPEC, titanic.SPEC]
+
+
+def _history(fs: Any, spec: DatasetSpec):
+    import pandas as pd
+
+    try:
+        return monitoring.logged_predictions(fs.get_feature_group(spec.predictions_group, version=1))
+    except Exception:  # no predictions group yet (the exception differs by backend)
+        return pd.DataFrame()
+
+
+def _model(project: Any, name: str) -> dict | None:
+    model = project.get_model_registry().get_best_model(name, "accuracy", "max")
+    if model is None:
+        return None
+    created = getattr(model, "created", None)
+    return {
+        "version": model.version,
+        "metrics": dict(model.training_metrics or {}),
+        "created": str(created)[:19] if created else None,
+        "description": model.description,
+    }
+
+
+def dataset_context(project: Any, spec: DatasetSpec, docs: Path) -> dict:
+    """Everything the template shows for one dataset."""
+    import json
+
+    history = _history(project.get_feature_store(), spec)
+    folder = docs / spec.name
+    images = {
+        name: f"{spec.name}/{name}?v={int((folder / name).stat().st_mtime)}"
+        for name in monitoring.IMAGES
+        if (folder / name).exists()
+    }
+    status_file = folder / "status.json"
+    status = json.loads(status_file.read_text()) if status_file.exists() else {}
+    newest = history.sort_values([spec.event_time, spec.primary_key]).iloc[-1] if not history.empty else None
+    owner = get_settings().spaces_owner
+    apps = [
+        {"title": f"{'Watch' if app.endswith('monitoring') else 'Try'} the model: {app} app",
+         "href": f"https://huggingface.co/spaces/{owner}/{app}" if owner else "https://huggingface.co/spaces"}
+        for app in APPS[spec.name]
+    ]  # fmt: skip
+    notebooks = sorted((docs / "runs" / spec.name).glob("*.html"))
+    title, blurb = TITLES[spec.name]
+    return {
+        "name": spec.name,
+        "title": title,
+        "blurb": blurb,
+        "images": images if len(images) == len(monitoring.IMAGES) else {},
+        "newest_predicted": spec.display(newest["predicted"]) if newest is not None else None,
+        "newest_actual": spec.display(newest["label"]) if newest is not None else None,
+        "recent": monitoring.recent_predictions(history, spec).to_dict("records") if not history.empty else [],
+        "model": _model(project, spec.name),
+        "last_run": status.get("last_run"),
+        "run_date": status.get("run_date"),
+        "notebooks": [{"href": f"runs/{spec.name}/{p.name}", "title": p.stem.replace("_", " ")} for p in notebooks],
+        "apps": apps,
+    }
+
+
+def build_dashboard(docs: Path | None = None) -> Path:
+    """Render `index.html` into `docs` (default `SML_DOCS`) from the store and the images there."""
+    import serverless_ml
+
+    settings = get_settings()
+    docs = Path(docs or settings.docs)
+    project = serverless_ml.login()
+    environment = Environment(loader=PackageLoader("serverless_ml"), autoescape=select_autoescape(["html", "j2"]))
+    page = environment.get_template("index.html.j2").render(
+        datasets=[dataset_context(project, spec, docs) for spec in _specs()],
+        built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        backend=settings.backend,
+    )
+    (docs / ".nojekyll").parent.mkdir(parents=True, exist_ok=True)
+    (docs / ".nojekyll").touch()
+    return monitoring.write_atomic(docs / "index.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
