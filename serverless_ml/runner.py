@@ -109,7 +109,7 @@ def timed(label: str):
     return _timer()
 
 
-_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>', re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 
 
 def render_html(executed: Path, target: Path) -> Path:
@@ -120,5 +120,6 @@ def render_html(executed: Path, target: Path) -> Path:
     from serverless_ml.monitoring import write_atomic
 
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(executed, as_version=4))
-    body = _REMOTE_SCRIPT.sub("", body)
+    # drop the scripts nbconvert loads from CDNs (MathJax, require.js, mermaid): pages work offline
+    body = _SCRIPT.sub(lambda m: "" if "https://cdn" in m.group(0) else m.group(0), body)
     return write_atomic(target, lambda tmp: tmp.write_text(body, encoding="utf-8"))
