@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from serverless_ml.errors import ServerlessMLError
 from serverless_ml.pipelines import parse_run_date
 from serverless_ml.runner import NotebookError, render_html, run_notebook, timed
 from serverless_ml.settings import get_settings
@@ -133,6 +134,51 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+APP_PORTS = {"iris": 7860, "titanic": 7861, "iris-monitoring": 7862, "titanic-monitoring": 7863}
+
+
+def cmd_apps(args: argparse.Namespace) -> int:
+    """Start the four apps as their own processes and wait; Ctrl-C stops them all."""
+    import os
+    import subprocess
+
+    from serverless_ml.settings import REPO_ROOT
+
+    processes = []
+    for app, port in APP_PORTS.items():
+        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+        processes.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "apps" / app / "app.py")], env=env))
+        print(f"{app:<20} http://127.0.0.1:{port}/", flush=True)
+    try:
+        codes = [p.wait() for p in processes]
+    except KeyboardInterrupt:
+        codes = [0]
+    finally:
+        for p in processes:
+            p.terminate()
+    return max(codes)
+
+
+def cmd_spaces_build(args: argparse.Namespace) -> int:
+    from serverless_ml import spaces
+
+    files = spaces.build(args.app, Path(args.dir))
+    print(f"Built the {args.app} Space in {args.dir} ({len(files)} files): cd there and run `python app.py`.")
+    return 0
+
+
+def cmd_spaces_deploy(args: argparse.Namespace) -> int:
+    from serverless_ml import spaces
+
+    files = spaces.deploy(args.app, args.repo, dry_run=args.dry_run)
+    if args.dry_run:
+        print(f"Would upload {len(files)} files to the Space {args.repo}:")
+        print("\n".join(f"  {f}" for f in files))
+    else:
+        print(f"Deployed {args.app} to https://huggingface.co/spaces/{args.repo}")
+    return 0
+
+
 def _report(failed: list[str]) -> int:
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
@@ -158,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     with_dataset(commands.add_parser("backfill", help="load the whole data set")).set_defaults(func=cmd_backfill)
     with_dataset(commands.add_parser("train", help="train and register a new model")).set_defaults(func=cmd_train)
     commands.add_parser("dashboard", help="rebuild the dashboard in SML_DOCS").set_defaults(func=cmd_dashboard)
+    commands.add_parser("apps", help="start the four Gradio apps on ports 7860-7863").set_defaults(func=cmd_apps)
+    spaces = commands.add_parser("spaces", help="Hugging Face Space bundles").add_subparsers(
+        dest="action", required=True
+    )
+    build = spaces.add_parser("build", help="write APP's Space bundle into DIR")
+    build.add_argument("app", choices=list(APP_PORTS))
+    build.add_argument("dir")
+    build.set_defaults(func=cmd_spaces_build)
+    deploy = spaces.add_parser("deploy", help="build APP and upload it to a Space (token from HF_TOKEN)")
+    deploy.add_argument("app", choices=list(APP_PORTS))
+    deploy.add_argument("--repo", required=True, help="OWNER/NAME of the Space")
+    deploy.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
+    deploy.set_defaults(func=cmd_spaces_deploy)
     return parser
 
 
@@ -166,6 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as error:  # bad --date and similar: one clear line, no traceback
+    except (ValueError, ServerlessMLError) as error:  # bad --date and similar: one clear line, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 2

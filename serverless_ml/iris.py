@@ -18,6 +18,8 @@ from serverless_ml.training import label_series, search_and_evaluate
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 VARIETIES = ("Setosa", "Versicolor", "Virginica")
+#: What the apps ask for: the four measurements in cm.
+INPUT_KINDS = dict.fromkeys(FEATURES, "number")
 #: Backfilled flowers are dated to Fisher's 1936 paper, long before any daily flower.
 BACKFILL_TIME = pd.Timestamp("1936-01-01")
 SPEC = DatasetSpec(

@@ -22,6 +22,7 @@ from serverless_ml.pipelines import DatasetSpec, inference_window
 from serverless_ml.settings import get_settings
 
 IMAGES = ("predicted.png", "actual.png", "recent.png", "confusion_matrix.png", "accuracy.png")
+TABLE = "recent.csv"  # the same recent predictions as data, for the monitoring apps
 RECENT_ROWS = 10
 
 
@@ -202,7 +203,7 @@ def _copy_image(source: Path, target: Path) -> Path:
 
 
 def write_monitoring_images(history: pd.DataFrame, spec: DatasetSpec, folder: Path) -> list[Path]:
-    """Draw the five monitoring images of `history` (all logged predictions) into `folder`."""
+    """Draw the five monitoring images of `history` (all logged predictions) into `folder`, plus `recent.csv`."""
     if history.empty:
         print(f"No {spec.name} predictions are logged yet: no monitoring images to draw.")
         return []
@@ -224,6 +225,7 @@ def write_monitoring_images(history: pd.DataFrame, spec: DatasetSpec, folder: Pa
             confusion_matrix_figure(history["label"], history["predicted"], spec), folder / "confusion_matrix.png"
         ),
         save_figure(accuracy_figure(history, spec), folder / "accuracy.png"),
+        write_atomic(folder / TABLE, lambda tmp: table.to_csv(tmp, index=False)),
     ]
 
 

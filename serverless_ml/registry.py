@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from serverless_ml.monitoring import confusion_matrix_figure, save_figure
 from serverless_ml.pipelines import DatasetSpec
 
 MODEL_FILE = "model.joblib"
+INPUTS_FILE = "inputs.json"
 
 
 @dataclass
@@ -39,10 +41,39 @@ def _model_schema(X: pd.DataFrame, y: pd.Series) -> Any:
         return ModelSchema(input_schema=Schema(X), output_schema=Schema(y.to_frame()))
 
 
-def register_model(model_registry: Any, spec: DatasetSpec, result: TrainingResult) -> Any:
-    """Save the pipeline and its confusion matrix as a new version of model `spec.name`."""
+def describe_inputs(X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, dict]:
+    """What each input takes, from the training data: ranges of numbers, choices of categories.
+
+    `kinds` maps a column to `number`, `integer`, `category`, or `text`; a trailing `?` marks it
+    optional (a person may leave it empty).
+    """
+    described = {}
+    for column, kind in kinds.items():
+        optional = kind.endswith("?")
+        kind = kind.rstrip("?")
+        values = X[column].dropna()
+        entry: dict[str, Any] = {"kind": kind, "optional": optional}
+        if kind in ("number", "integer"):
+            entry.update(minimum=float(values.min()), maximum=float(values.max()), default=float(values.median()))
+            if kind == "integer":
+                entry["default"] = float(round(entry["default"]))
+        elif kind == "category":
+            choices = sorted(values.unique().tolist())
+            mode = values.mode().iloc[0]
+            mode = mode.item() if hasattr(mode, "item") else mode  # numpy scalars are not JSON
+            entry.update(choices=choices, default=None if optional else mode)
+        else:
+            entry["default"] = ""
+        described[column] = entry
+    return described
+
+
+def register_model(model_registry: Any, spec: DatasetSpec, result: TrainingResult, input_kinds: dict[str, str]) -> Any:
+    """Save the pipeline, what its inputs take, and its confusion matrix as a new version of `spec.name`."""
     with tempfile.TemporaryDirectory(prefix=f"{spec.name}_model_") as folder:
         joblib.dump(result.pipeline, Path(folder) / MODEL_FILE)
+        inputs = describe_inputs(result.X_train, input_kinds)
+        (Path(folder) / INPUTS_FILE).write_text(json.dumps(inputs, indent=1, default=str))
         figure = confusion_matrix_figure(result.y_test, result.y_pred, spec, title="Held-out test split")
         save_figure(figure, Path(folder) / "confusion_matrix.png")
         model = model_registry.python.create_model(

@@ -29,6 +29,11 @@ RAW_COLUMNS = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp
 NUMERIC_RAW = ["PassengerId", "Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
 #: What a person can tell about a passenger; the registered pipeline predicts from exactly these.
 INPUTS = ["pclass", "sex", "age", "sibsp", "parch", "fare", "embarked", "title", "surname"]
+#: What the apps ask for; title and surname may be left out (`?`).
+INPUT_KINDS = {
+    "pclass": "category", "sex": "category", "age": "number", "sibsp": "integer", "parch": "integer",
+    "fare": "number", "embarked": "category", "title": "category?", "surname": "text?",
+}  # fmt: skip
 TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
 PORTS = {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"}
 _TITLE_MAP = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}

@@ -61,8 +61,9 @@ def test_recent_predictions_newest_first():
 def test_write_monitoring_images(tmp_path: Path):
     history = _history([("2026-01-01", "Setosa", "Setosa"), ("2026-01-03", "Versicolor", "Virginica")])
     paths = monitoring.write_monitoring_images(history, SPEC, tmp_path)
-    assert sorted(p.name for p in paths) == sorted(monitoring.IMAGES)
-    for path in paths:
+    assert sorted(p.name for p in paths) == sorted([*monitoring.IMAGES, monitoring.TABLE])
+    assert pd.read_csv(tmp_path / "recent.csv")["date"].tolist() == ["2026-01-03", "2026-01-01"]
+    for path in paths[:-1]:
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 100 and image.height > 50
     assert (tmp_path / "predicted.png").read_bytes() == SPEC.image("Versicolor").read_bytes()

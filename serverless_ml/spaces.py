@@ -1,0 +1,100 @@
+"""Hugging Face Space bundles of the apps: a folder that starts on its own, and its upload."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from importlib.metadata import version
+from pathlib import Path
+
+from serverless_ml.errors import NotFoundError, ParameterError
+from serverless_ml.settings import REPO_ROOT, get_settings
+
+APPS = {
+    "iris": ("iris", "🌸", "Which iris is this?"),
+    "titanic": ("titanic", "🚢", "Would you have survived the Titanic?"),
+    "iris-monitoring": ("iris", "📈", "Iris model monitoring"),
+    "titanic-monitoring": ("titanic", "📈", "Titanic model monitoring"),
+}
+#: What every bundle imports (serverless_ml's modules the apps reach), pinned as in requirements.txt.
+BASE_REQUIREMENTS = ["gradio", "pandas", "numpy", "scikit-learn", "joblib", "matplotlib", "seaborn"]
+_PACKAGE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "cli.py", "__main__.py", "modal_app.py", "templates")
+
+
+def _pinned(names: list[str]) -> list[str]:
+    return [f"{name}=={version(name)}" for name in names]
+
+
+def _front_matter(app: str) -> str:
+    _, emoji, title = APPS[app]
+    return (
+        f"---\ntitle: {title}\nemoji: {emoji}\ncolorFrom: indigo\ncolorTo: blue\nsdk: gradio\n"
+        f"sdk_version: {version('gradio')}\napp_file: app.py\npinned: false\n---\n\n"
+        f"# {title}\n\nPart of the serverless-ml course repository. Built by "
+        f"`python -m serverless_ml spaces build {app} DIR`.\n"
+    )
+
+
+def build(app: str, target: Path) -> list[Path]:
+    """Write the Space bundle of `app` into `target`; return the files written."""
+    if app not in APPS:
+        raise ParameterError(f"unknown app {app!r}: expected one of {', '.join(APPS)}")
+    dataset = APPS[app][0]
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise ParameterError(f"{target} is not empty: give a new or empty folder for the bundle")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO_ROOT / "apps" / app / "app.py", target / "app.py")
+    shutil.copytree(REPO_ROOT / "serverless_ml", target / "serverless_ml", ignore=_PACKAGE_SKIP)
+    shutil.copytree(REPO_ROOT / "assets", target / "assets", ignore=shutil.ignore_patterns("*.py"))
+    requirements = list(BASE_REQUIREMENTS)
+    settings = get_settings()
+    if settings.backend == "hopsworks":
+        requirements.append("hopsworks")  # the app reads the model or the images from Hopsworks
+    elif app.endswith("monitoring"):
+        source = settings.docs / dataset
+        if source.is_dir():  # a snapshot to show until SML_PAGES_URL (or a key) gives newer ones
+            shutil.copytree(source, target / "docs" / dataset, ignore=shutil.ignore_patterns(".*", "*.json"))
+    else:
+        _bundle_model(dataset, target / "model")
+    (target / "requirements.txt").write_text("\n".join(_pinned(requirements)) + "\n")
+    (target / "README.md").write_text(_front_matter(app))
+    return sorted(p for p in target.rglob("*") if p.is_file())
+
+
+def _bundle_model(dataset: str, folder: Path) -> None:
+    import serverless_ml
+
+    model = serverless_ml.login().get_model_registry().get_best_model(dataset, "accuracy", "max")
+    if model is None:
+        raise NotFoundError(f"no {dataset} model is registered: run `make run` before building the Space")
+    model.download(str(folder))
+
+
+def deploy(app: str, repo: str, dry_run: bool = False) -> list[str]:
+    """Build `app` and upload it to the Space `repo` (OWNER/NAME); return the bundle's files."""
+    import tempfile
+
+    if repo.count("/") != 1:
+        raise ParameterError(f"--repo {repo!r} must be OWNER/NAME")
+    with tempfile.TemporaryDirectory(prefix=f"space-{app}-") as folder:
+        bundle = Path(folder) / "bundle"
+        files = [str(p.relative_to(bundle)) for p in build(app, bundle)]
+        if dry_run:
+            return files
+        token = os.environ.get("HF_TOKEN")
+        if not token:
+            raise ParameterError("HF_TOKEN is not set: create a write token on huggingface.co and export it")
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+        api.create_repo(repo, repo_type="space", space_sdk="gradio", exist_ok=True)
+        api.upload_folder(repo_id=repo, folder_path=str(bundle), repo_type="space",
+                          commit_message=f"Deploy {app} from serverless-ml")  # fmt: skip
+        key = get_settings().hopsworks_api_key
+        if key:
+            api.add_space_secret(repo, "HOPSWORKS_API_KEY", key)
+        pages = os.environ.get("SML_PAGES_URL")
+        if pages and app.endswith("monitoring"):
+            api.add_space_variable(repo, "SML_PAGES_URL", pages)  # where the monitoring app reads images
+        return files
