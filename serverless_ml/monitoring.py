@@ -229,6 +229,15 @@ def write_monitoring_images(history: pd.DataFrame, spec: DatasetSpec, folder: Pa
     ]
 
 
+def show_images(paths: list[Path], width: int = 360) -> None:
+    """Display the PNG images among `paths` in a notebook."""
+    from IPython.display import Image, display
+
+    for path in paths:
+        if Path(path).suffix == ".png":
+            display(Image(filename=str(path), width=width))
+
+
 def upload_images(project: Any, paths: list[Path], spec: DatasetSpec) -> list[str]:
     """Upload monitoring images through the dataset API (Hopsworks, or the local store)."""
     api = project.get_dataset_api()

@@ -91,7 +91,7 @@ def _coerce(series: pd.Series, expected: str) -> pd.Series:
             bad = _non_null(series)
             bad = bad[~bad.map(lambda v: isinstance(v, str))]
             raise wrong(f" (for example {bad.iloc[0]!r})" if len(bad) else "")
-        return series.astype(object)
+        return series if ptypes.is_object_dtype(got) else series.astype(object)
     if expected == "boolean":
         if ptypes.is_bool_dtype(got) or (ptypes.is_object_dtype(got) and _is_bool(series)):
             return series
