@@ -18,7 +18,9 @@ APPS = {
 }
 #: What every bundle imports (serverless_ml's modules the apps reach), pinned as in requirements.txt.
 BASE_REQUIREMENTS = ["gradio", "pandas", "numpy", "scikit-learn", "joblib", "matplotlib", "seaborn"]
-_PACKAGE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "cli.py", "__main__.py", "modal_app.py", "templates")
+_PACKAGE_SKIP = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.pyi", "cli.py", "__main__.py", "modal_app.py", "templates"
+)
 
 
 def _pinned(names: list[str]) -> list[str]:
