@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PIL import Image
 from serverless_ml import monitoring
 from serverless_ml.pipelines import DatasetSpec, daily_id
 from serverless_ml.runner import run_notebook
+from tests.conftest import PYTHON, REPO
 
 
 def run_day(dataset: str, day: date, runs: Path) -> None:
@@ -45,3 +47,16 @@ def assert_valid_images(folder: Path) -> None:
         with Image.open(path) as image:
             image.verify()
             assert image.format == "PNG" and min(image.size) >= 100, name
+
+
+def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """`python -m serverless_ml ARGS` as its own process."""
+    return subprocess.run([PYTHON, "-m", "serverless_ml", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900)  # fmt: skip
+
+
+def predictions_count(env: dict, dataset: str) -> int:
+    """How many predictions the store at `env` has logged for `dataset`, read by another process."""
+    code = (f"import serverless_ml; fg = serverless_ml.login().get_feature_store()"
+            f".get_feature_group('{dataset}_predictions', version=1); print(len(fg.read()))")  # fmt: skip
+    return int(subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PYTHON, REPO
+from tests.conftest import REPO
+from tests.e2e import cli, predictions_count
 
 DAYS = ["2026-05-01", "2026-05-02", "2026-05-03"]
 SECRETS = {"HOPSWORKS_API_KEY": "hw-fake-key-5c1e7a9d0b", "HF_TOKEN": "hf_fakeToken9f8e7d6c5b"}
@@ -20,27 +21,16 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "serverless_ml", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def daily(tmp_path_factory, titanic_csv):
     """Day 1 with a broken Titanic source, then days 1-3 and day 2 again, with fake secrets set."""
     root = tmp_path_factory.mktemp("daily")
     env = {**os.environ, **SECRETS, "SML_BACKEND": "local", "SML_HOME": str(root / "home"),
            "SML_DOCS": str(root / "docs"), "SML_TITANIC_CSV": str(root / "missing.csv")}  # fmt: skip
-    broken = _cli(env, "daily", "--date", DAYS[0])
+    broken = cli(env, "daily", "--date", DAYS[0])
     env["SML_TITANIC_CSV"] = titanic_csv[0]
-    runs = [_cli(env, "daily", "--date", day) for day in [*DAYS, DAYS[1]]]
+    runs = [cli(env, "daily", "--date", day) for day in [*DAYS, DAYS[1]]]
     return root, env, broken, runs
-
-
-def _predictions(env: dict, dataset: str) -> list[int]:
-    code = (f"import serverless_ml; fg = serverless_ml.login().get_feature_store()"
-            f".get_feature_group('{dataset}_predictions', version=1); print(len(fg.read()))")  # fmt: skip
-    return int(subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
 
 
 def test_a_failing_dataset_does_not_stop_the_other(daily):
@@ -55,8 +45,8 @@ def test_three_dates_and_a_repeat_leave_three_predictions_each(daily):
     _, env, _, runs = daily
     for run in runs:
         assert run.returncode == 0, run.stderr[-2000:]
-    assert _predictions(env, "iris") == 3
-    assert _predictions(env, "titanic") == 3
+    assert predictions_count(env, "iris") == 3
+    assert predictions_count(env, "titanic") == 3
 
 
 def test_one_line_per_step_with_its_duration(daily):
@@ -131,17 +121,8 @@ def test_dashboard_in_a_real_browser(daily, tmp_path):
     assert "Model card" in (docs / "index.html").read_text()
 
 
-def test_simulate_fills_a_dashboard_at_once(tmp_path, sml_env):
-    env = {**os.environ, "SML_HOME": str(tmp_path / "home"), "SML_DOCS": str(tmp_path / "docs")}
-    result = _cli(env, "simulate", "--days", "10", "--dataset", "iris", "--end", "2026-02-10")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "10/10" in result.stdout  # the progress bar reached the end
-    assert _predictions(env, "iris") == 10
-    assert (tmp_path / "docs" / "index.html").exists()
-
-
 def test_bad_date_is_one_clear_line(sml_env):
-    result = _cli(dict(os.environ), "daily", "--date", "2026-99-01")
+    result = cli(dict(os.environ), "daily", "--date", "2026-99-01")
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --date='2026-99-01' is not a date: expected YYYY-MM-DD, or None for today"
 
