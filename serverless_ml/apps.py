@@ -15,7 +15,7 @@ import joblib
 import pandas as pd
 
 from serverless_ml.monitoring import IMAGES, TABLE
-from serverless_ml.pipelines import ASSETS, DatasetSpec
+from serverless_ml.pipelines import DatasetSpec
 from serverless_ml.registry import INPUTS_FILE, MODEL_FILE
 from serverless_ml.settings import REPO_ROOT, get_settings
 
@@ -28,6 +28,11 @@ LABELS = {
     "parch": "Parents and children aboard", "fare": "Fare (pounds)", "embarked": "Port of embarkation",
     "title": "Title (optional)", "surname": "Surname (optional)",
 }  # fmt: skip
+#: What a person reads for a category's stored values.
+CHOICE_NAMES = {
+    "embarked": {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"},
+    "pclass": {1: "1st class", 2: "2nd class", 3: "3rd class"},
+}
 EXAMPLES = {
     "iris": [[5.1, 3.5, 1.4, 0.2], [6.0, 2.7, 4.5, 1.5], [6.7, 3.1, 5.6, 2.2]],
     "titanic": [[1, "female", 29.0, 0, 0, 211.3, "S", None, ""], [3, "male", 22.0, 1, 0, 7.25, "S", None, ""],
@@ -125,7 +130,9 @@ def _component(name: str, entry: dict) -> gr.components.Component:
         step = 1 if entry["kind"] == "integer" or name == "age" else 0.1
         return CheckedSlider(entry["minimum"], entry["maximum"], value=entry["default"], step=step, label=label)
     if entry["kind"] == "category":  # custom values reach `Predictor.check`, which names the field
-        return gr.Dropdown(entry["choices"], value=entry["default"], label=label, allow_custom_value=True)
+        names = CHOICE_NAMES.get(name, {})
+        choices = [(str(names.get(c, c)), c) for c in entry["choices"]]
+        return gr.Dropdown(choices, value=entry["default"], label=label, allow_custom_value=True)
     return gr.Textbox(value="", label=label)
 
 
@@ -171,7 +178,7 @@ def fetch_monitoring_files(dataset: str, target: Path) -> Path:
         for name in names:
             api.download(f"Resources/images/{dataset}/{name}", str(target / name), overwrite=True)
         return target
-    pages = (get_settings_pages_url() or "").rstrip("/")
+    pages = settings.pages_url
     if pages:
         for name in names:
             try:
@@ -183,16 +190,8 @@ def fetch_monitoring_files(dataset: str, target: Path) -> Path:
     return settings.docs / dataset
 
 
-def get_settings_pages_url() -> str | None:
-    """`SML_PAGES_URL`: the published dashboard to read monitoring images from."""
-    import os
-
-    return os.environ.get("SML_PAGES_URL") or None
-
-
 def monitoring_app(dataset: str) -> gr.Blocks:
     """Watch the model: the newest images and recent predictions, refreshed without a restart."""
-    spec = spec_for(dataset)
     cache = Path(tempfile.mkdtemp(prefix=f"{dataset}_monitoring_"))
 
     def refresh() -> tuple:
@@ -218,10 +217,4 @@ def monitoring_app(dataset: str) -> gr.Blocks:
         button.click(refresh, outputs=outputs, api_name="refresh")
         gr.Timer(60).tick(refresh, outputs=outputs, api_name=False)
         demo.load(refresh, outputs=outputs, api_name=False)
-    demo.spec = spec  # type: ignore[attr-defined]
     return demo
-
-
-def assets_dir() -> Path:
-    """The class images the apps show."""
-    return ASSETS

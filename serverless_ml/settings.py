@@ -22,12 +22,15 @@ class Settings:
     hopsworks_api_key: str | None
     lock_timeout: float
     spaces_owner: str | None = None
+    pages_url: str | None = None
+    hf_token: str | None = None
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.hopsworks_api_key else "unset"
+        token = "set" if self.hf_token else "unset"
         return (
             f"Settings(home={self.home}, docs={self.docs}, backend={self.backend!r}, "
-            f"titanic_csv={self.titanic_csv!r}, hopsworks_api_key={key})"
+            f"titanic_csv={self.titanic_csv!r}, hopsworks_api_key={key}, hf_token={token})"
         )
 
 
@@ -53,4 +56,6 @@ def get_settings() -> Settings:
         hopsworks_api_key=key,
         lock_timeout=lock_timeout,
         spaces_owner=env.get("SML_SPACES_OWNER") or None,
+        pages_url=(env.get("SML_PAGES_URL") or "").rstrip("/") or None,
+        hf_token=env.get("HF_TOKEN") or None,
     )

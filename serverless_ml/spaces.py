@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from importlib.metadata import version
 from pathlib import Path
@@ -84,7 +83,8 @@ def deploy(app: str, repo: str, dry_run: bool = False) -> list[str]:
         files = [str(p.relative_to(bundle)) for p in build(app, bundle)]
         if dry_run:
             return files
-        token = os.environ.get("HF_TOKEN")
+        settings = get_settings()
+        token = settings.hf_token
         if not token:
             raise ParameterError("HF_TOKEN is not set: create a write token on huggingface.co and export it")
         from huggingface_hub import HfApi
@@ -93,10 +93,8 @@ def deploy(app: str, repo: str, dry_run: bool = False) -> list[str]:
         api.create_repo(repo, repo_type="space", space_sdk="gradio", exist_ok=True)
         api.upload_folder(repo_id=repo, folder_path=str(bundle), repo_type="space",
                           commit_message=f"Deploy {app} from serverless-ml")  # fmt: skip
-        key = get_settings().hopsworks_api_key
-        if key:
-            api.add_space_secret(repo, "HOPSWORKS_API_KEY", key)
-        pages = os.environ.get("SML_PAGES_URL")
-        if pages and app.endswith("monitoring"):
-            api.add_space_variable(repo, "SML_PAGES_URL", pages)  # where the monitoring app reads images
+        if settings.hopsworks_api_key:
+            api.add_space_secret(repo, "HOPSWORKS_API_KEY", settings.hopsworks_api_key)
+        if settings.pages_url and app.endswith("monitoring"):
+            api.add_space_variable(repo, "SML_PAGES_URL", settings.pages_url)  # where the monitoring app reads images
         return files

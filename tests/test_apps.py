@@ -194,7 +194,7 @@ def test_deploy_calls_match_the_installed_huggingface_hub():
     inspect.signature(api.add_space_variable).bind("me/app", "SML_PAGES_URL", "https://me.github.io/repo")
     source = inspect.getsource(spaces.deploy)
     assert 'create_repo(repo, repo_type="space", space_sdk="gradio", exist_ok=True)' in source
-    assert 'add_space_secret(repo, "HOPSWORKS_API_KEY", key)' in source
+    assert 'add_space_secret(repo, "HOPSWORKS_API_KEY", settings.hopsworks_api_key)' in source
 
 
 def test_deploy_without_a_token_says_so(servers, monkeypatch):
