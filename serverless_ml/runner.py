@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 from serverless_ml.errors import ServerlessMLError
 from serverless_ml.settings import REPO_ROOT
@@ -41,9 +44,17 @@ def _kernel_options() -> dict[str, Any]:
 
 
 class IpcKernelManager(AsyncKernelManager):
-    """A kernel manager that uses local (IPC) sockets instead of TCP."""
+    """A kernel manager that uses local (IPC) sockets instead of TCP.
+
+    Each kernel gets socket paths of its own in the temporary folder: jupyter_client's default
+    (`kernel-ipc-N` in the working folder) lets two runs started at once pick the same sockets.
+    """
 
     transport = "ipc"
+
+    @default("ip")
+    def _unique_ip(self) -> str:
+        return str(Path(tempfile.gettempdir()) / f"sml-kernel-{uuid.uuid4().hex[:16]}")
 
 
 def notebook_path(dataset: str, stage: str) -> Path:
