@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from serverless_ml import monitoring
+from serverless_ml.files import write_atomic
 from serverless_ml.pipelines import DatasetSpec
 from serverless_ml.settings import get_settings
 
@@ -100,4 +101,4 @@ def build_dashboard(docs: Path | None = None) -> Path:
     )
     (docs / ".nojekyll").parent.mkdir(parents=True, exist_ok=True)
     (docs / ".nojekyll").touch()
-    return monitoring.write_atomic(docs / "index.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return write_atomic(docs / "index.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,28 +15,13 @@ import pandas as pd
 import seaborn as sns
 from sklearn.metrics import confusion_matrix
 
+from serverless_ml.files import copy_atomic, write_atomic
 from serverless_ml.pipelines import DatasetSpec, inference_window
 from serverless_ml.settings import get_settings
 
 IMAGES = ("predicted.png", "actual.png", "recent.png", "confusion_matrix.png", "accuracy.png")
 TABLE = "recent.csv"  # the same recent predictions as data, for the monitoring apps
 RECENT_ROWS = 10
-
-
-def write_atomic(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call `write(tmp)` then rename tmp to `path`: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_figure(figure: plt.Figure, path: Path) -> Path:
@@ -198,10 +180,6 @@ def recent_predictions(history: pd.DataFrame, spec: DatasetSpec, rows: int = REC
     )
 
 
-def _copy_image(source: Path, target: Path) -> Path:
-    return write_atomic(target, lambda tmp: tmp.write_bytes(source.read_bytes()))
-
-
 def write_monitoring_images(history: pd.DataFrame, spec: DatasetSpec, folder: Path) -> list[Path]:
     """Draw the five monitoring images of `history` (all logged predictions) into `folder`, plus `recent.csv`."""
     if history.empty:
@@ -213,8 +191,8 @@ def write_monitoring_images(history: pd.DataFrame, spec: DatasetSpec, folder: Pa
     newest = history.sort_values([spec.event_time, spec.primary_key]).iloc[-1]
     table = recent_predictions(history, spec)
     return [
-        _copy_image(spec.image(newest["predicted"]), folder / "predicted.png"),
-        _copy_image(spec.image(newest["label"]), folder / "actual.png"),
+        copy_atomic(spec.image(newest["predicted"]), folder / "predicted.png"),
+        copy_atomic(spec.image(newest["label"]), folder / "actual.png"),
         write_atomic(
             folder / "recent.png",
             lambda tmp: dfi.export(

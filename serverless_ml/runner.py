@@ -14,6 +14,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
 from serverless_ml.errors import ServerlessMLError
+from serverless_ml.files import write_atomic
 from serverless_ml.settings import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -127,8 +128,6 @@ def render_html(executed: Path, target: Path) -> Path:
     """Render an executed notebook to a self-contained HTML page (no CDN scripts) for the site."""
     import nbformat
     from nbconvert import HTMLExporter
-
-    from serverless_ml.monitoring import write_atomic
 
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(executed, as_version=4))
     # drop the scripts nbconvert loads from CDNs (MathJax, require.js, mermaid): pages work offline

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from serverless_ml.errors import NotFoundError, SchemaError
-from serverless_ml.monitoring import write_atomic
+from serverless_ml.files import write_atomic
 from serverless_ml.pipelines import DatasetSpec, daily_event_time, daily_id, rng_for
 from serverless_ml.registry import TrainingResult
 from serverless_ml.settings import get_settings

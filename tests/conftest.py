@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -56,3 +57,10 @@ def local_env(mp: pytest.MonkeyPatch, root: Path) -> None:
     mp.setenv("SML_DOCS", str(root / "docs"))
     mp.setenv("SML_BACKEND", "local")
     mp.delenv("HOPSWORKS_API_KEY", raising=False)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

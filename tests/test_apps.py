@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -18,7 +17,7 @@ from gradio_client import Client
 
 from serverless_ml import iris, monitoring, spaces, titanic
 from serverless_ml.registry import register_model
-from tests.conftest import PYTHON, REPO, local_env
+from tests.conftest import PYTHON, REPO, free_port, local_env
 
 APPS = ["iris", "titanic", "iris-monitoring", "titanic-monitoring"]
 GOOD = {
@@ -43,12 +42,6 @@ BAD = {
         ({"fare": float("nan")}, r"\[fare\] is nan: expected between"),
     ],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _history(spec, labels) -> pd.DataFrame:
@@ -82,7 +75,7 @@ def servers(tmp_path_factory, titanic_csv):
             spaces.build(app, folder)
     processes, urls = [], {}
     for app, folder in bundles.items():
-        port = _free_port()
+        port = free_port()
         clean = {"PATH": os.environ["PATH"], "HOME": str(root), "GRADIO_SERVER_NAME": "127.0.0.1",
                  "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
         log = (root / f"{app}.log").open("w")

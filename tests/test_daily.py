@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 from tests.e2e import cli, predictions_count
 
 DAYS = ["2026-05-01", "2026-05-02", "2026-05-03"]
@@ -74,19 +73,13 @@ def test_no_secret_is_written_anywhere(daily):
             assert secret.encode() not in path.read_bytes(), f"{secret[:6]}... found in {path}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_dashboard_in_a_real_browser(daily, tmp_path):
     from playwright.sync_api import sync_playwright
 
     browser_path = next((b for b in BROWSERS if shutil.which(b)), None)
     assert browser_path, f"no Chromium found at {BROWSERS}: install Debian's chromium package"
     docs = daily[0] / "docs"
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(docs)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -73,17 +73,3 @@ def test_write_monitoring_images(tmp_path: Path):
 
 def test_no_history_draws_nothing(tmp_path: Path):
     assert monitoring.write_monitoring_images(pd.DataFrame(), SPEC, tmp_path) == []
-
-
-def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path):
-    target = tmp_path / "a.png"
-    target.write_bytes(b"old")
-
-    def broken(tmp: Path) -> None:
-        tmp.write_bytes(b"half")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        monitoring.write_atomic(target, broken)
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]

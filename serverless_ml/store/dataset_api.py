@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from serverless_ml.errors import NotFoundError, SchemaError
-
-
-def copy_atomic(source: Path, target: Path) -> None:
-    """Copy a file so that readers see the old file or the whole new one, never a part."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from serverless_ml.files import copy_atomic
 
 
 class DatasetApi:
