@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
+UV_PIN := $(shell grep -m1 "^uv==" requirements-dev.txt)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format lab apps bench clean
@@ -12,9 +13,15 @@ help:  ## list the commands
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	@# uv installs the same pins ~15x faster than pip; pip stays the fallback when uv can't be had
+	if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
+	else \
+	  echo "uv could not be installed: installing with pip (slower)"; \
+	  $(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt && \
+	  $(PY) -m pip install --quiet --no-deps -e .; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install everything (run by the other commands)
