@@ -1,18 +1,21 @@
-"""Batch inference and monitoring shared by Iris and Titanic: score new samples, log, draw."""
+"""Batch inference and monitoring shared by Iris and Titanic: score new samples, log, draw.
+
+Figures are drawn on `matplotlib.figure.Figure` objects, never through pyplot: importing this
+module leaves matplotlib's backend alone (a notebook keeps its inline figures), and a figure
+written to a file is not kept in pyplot's list of open figures.
+"""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix
 
 from serverless_ml.files import copy_atomic, write_atomic
@@ -24,12 +27,18 @@ TABLE = "recent.csv"  # the same recent predictions as data, for the monitoring 
 RECENT_ROWS = 10
 
 
-def save_figure(figure: plt.Figure, path: Path) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
-    try:
-        return write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight"))
-    finally:
-        plt.close(figure)
+class NotebookFigure(Figure):
+    """A matplotlib figure that a notebook shows as a PNG when a cell ends with it, whatever the backend."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Save a matplotlib figure as PNG atomically."""
+    return write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight"))
 
 
 def output_dir(value: str | None, dataset: str) -> Path:
@@ -117,11 +126,12 @@ def predictions_group(fs: Any, spec: DatasetSpec) -> Any:
 # ----------------------------------------------------------------------------- monitoring images
 
 
-def confusion_matrix_figure(y_true: Any, y_pred: Any, spec: DatasetSpec, title: str = "") -> plt.Figure:
+def confusion_matrix_figure(y_true: Any, y_pred: Any, spec: DatasetSpec, title: str = "") -> NotebookFigure:
     """A heatmap with every class on both axes (true on rows, predicted on columns), seen or not."""
     matrix = confusion_matrix(list(y_true), list(y_pred), labels=list(spec.classes))
     frame = pd.DataFrame(matrix, index=list(spec.class_names), columns=list(spec.class_names))
-    figure, axes = plt.subplots(figsize=(1.6 * len(spec.classes) + 2, 1.3 * len(spec.classes) + 1.5))
+    figure = NotebookFigure(figsize=(1.6 * len(spec.classes) + 2, 1.3 * len(spec.classes) + 1.5))
+    axes = figure.add_subplot()
     sns.heatmap(frame, annot=True, fmt="d", cmap="Blues", cbar=False, ax=axes, vmin=0)
     axes.set_xlabel("Predicted")
     axes.set_ylabel("Actual")
@@ -147,10 +157,11 @@ def accuracy_by_day(history: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def accuracy_figure(history: pd.DataFrame, spec: DatasetSpec) -> plt.Figure:
+def accuracy_figure(history: pd.DataFrame, spec: DatasetSpec) -> NotebookFigure:
     """Accuracy per day (dots) and the rolling 7-day accuracy (line) over time."""
     daily = accuracy_by_day(history, spec)
-    figure, axes = plt.subplots(figsize=(7, 3.2))
+    figure = NotebookFigure(figsize=(7, 3.2))
+    axes = figure.add_subplot()
     axes.plot(daily["day"], daily["accuracy"], "o", alpha=0.5, label="that day")
     axes.plot(daily["day"], daily["rolling_7d"], "-", linewidth=2, label="rolling 7 days")
     axes.set_ylim(-0.05, 1.05)

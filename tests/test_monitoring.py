@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 from PIL import Image
 
 from serverless_ml import iris, monitoring
+from tests.conftest import PYTHON, REPO
 
 SPEC = iris.SPEC
 
@@ -73,3 +76,40 @@ def test_write_monitoring_images(tmp_path: Path):
 
 def test_no_history_draws_nothing(tmp_path: Path):
     assert monitoring.write_monitoring_images(pd.DataFrame(), SPEC, tmp_path) == []
+
+
+def test_importing_the_package_leaves_the_matplotlib_backend_alone():
+    # a notebook imports these (the training notebooks through registry); its inline backend must stay
+    modules = ["monitoring", "registry", "iris", "titanic", "dashboard", "runner", "cli"]
+    code = (
+        "import matplotlib; matplotlib.use('svg')\n"
+        + "".join(f"import serverless_ml.{m}\n" for m in modules)
+        + "print(matplotlib.get_backend())"
+    )
+    done = subprocess.run([PYTHON, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "svg"
+
+
+def test_figures_stay_out_of_pyplot(tmp_path: Path):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    history = _history([("2026-01-01", "Setosa", "Setosa"), ("2026-01-03", "Versicolor", "Virginica")])
+    monitoring.write_monitoring_images(history, SPEC, tmp_path)
+    monitoring.confusion_matrix_figure(["Setosa"], ["Setosa"], SPEC)
+    assert plt.get_fignums() == before, "a figure was left open in pyplot"
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: monitoring.confusion_matrix_figure(["Setosa"], ["Virginica"], SPEC),
+        lambda: monitoring.accuracy_figure(_history([("2026-01-01", "Setosa", "Setosa")]), SPEC),
+    ],
+    ids=["confusion_matrix", "accuracy"],
+)
+def test_a_returned_figure_shows_as_png_in_a_notebook(draw):
+    png = draw()._repr_png_()  # what Jupyter calls for a cell that ends with the figure
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.width > 100
