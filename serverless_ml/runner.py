@@ -40,11 +40,27 @@ class NotebookError(ServerlessMLError):
 def _kernel_options() -> dict[str, Any]:
     """Talk to the kernel over local sockets where the system has them: private, and no warning."""
     if os.name != "posix":
-        return {}
+        return {"kernel_manager_class": "serverless_ml.runner.QuietShutdownKernelManager"}
     return {"kernel_manager_class": "serverless_ml.runner.IpcKernelManager"}
 
 
-class IpcKernelManager(AsyncKernelManager):
+class QuietShutdownKernelManager(AsyncKernelManager):
+    """A kernel manager that shuts a finished kernel down without interrupting it first.
+
+    jupyter_client sends SIGINT before every shutdown request, in case a cell is still running.
+    Papermill shuts down only after the last cell has replied, so there is nothing to interrupt:
+    the signal lands in ipykernel's message handler instead, which logs
+    `KeyboardInterrupt caught in kernel.` on every successful run. The shutdown request alone stops
+    an idle kernel, and jupyter_client still kills one that does not stop in time.
+    """
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+
+class IpcKernelManager(QuietShutdownKernelManager):
     """A kernel manager that uses local (IPC) sockets instead of TCP.
 
     Each kernel gets socket paths of its own in the temporary folder: jupyter_client's default
