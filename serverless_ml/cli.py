@@ -146,7 +146,7 @@ def cmd_apps(args: argparse.Namespace) -> int:
 
     processes = []
     for app, port in APP_PORTS.items():
-        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "MPLBACKEND": "Agg"}
         processes.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "apps" / app / "app.py")], env=env))
         print(f"{app:<20} http://127.0.0.1:{port}/", flush=True)
     try:
@@ -222,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m serverless_ml` and the `serverless-ml` script."""
+    import matplotlib
+
+    # This process only writes image files. matplotlib.use, not MPLBACKEND: the notebook kernels
+    # it starts inherit the environment and must keep their inline backend for the run pages.
+    matplotlib.use("Agg")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
