@@ -42,8 +42,9 @@ format: $(STAMP)  ## fix lint findings and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-lab: $(STAMP)  ## start JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks
+lab: $(STAMP)  ## start JupyterLab on the notebooks (more flags: LAB_ARGS="--no-browser --port 8899")
+	@# Jupyter refuses to run as root without --allow-root (containers, Codespaces): add it only for root
+	$(VENV)/bin/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 apps: $(STAMP)  ## start the four Gradio apps on ports 7860-7863
 	$(PY) -m serverless_ml apps
