@@ -39,11 +39,9 @@ def _step(dataset: str, stage: str, parameters: dict, runs: Path, publish: bool 
 def _needs_backfill(dataset: str) -> bool:
     import serverless_ml
 
-    fs = serverless_ml.login().get_feature_store()
-    try:
-        return not fs.get_feature_group(dataset, version=1).features
-    except Exception:  # not found: local NotFoundError, Hopsworks' own exceptions; backfill is idempotent
-        return True
+    # both backends return None for a feature group that does not exist (hsfs FeatureStore.get_feature_group)
+    feature_group = serverless_ml.login().get_feature_store().get_feature_group(dataset, version=1)
+    return feature_group is None or not feature_group.features
 
 
 def _needs_training(dataset: str) -> bool:

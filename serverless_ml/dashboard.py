@@ -29,10 +29,9 @@ def _specs() -> list[DatasetSpec]:
 def _history(fs: Any, spec: DatasetSpec):
     import pandas as pd
 
-    try:
-        return monitoring.logged_predictions(fs.get_feature_group(spec.predictions_group, version=1))
-    except Exception:  # no predictions group yet (the exception differs by backend)
-        return pd.DataFrame()
+    # both backends return None for a feature group that does not exist (hsfs FeatureStore.get_feature_group)
+    predictions_fg = fs.get_feature_group(spec.predictions_group, version=1)
+    return pd.DataFrame() if predictions_fg is None else monitoring.logged_predictions(predictions_fg)
 
 
 def _model(project: Any, name: str) -> dict | None:

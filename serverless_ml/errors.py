@@ -23,3 +23,15 @@ class NotFoundError(ServerlessMLError, LookupError):
 
 class ParameterError(ServerlessMLError, ValueError):
     """A notebook or command parameter has a value it cannot take."""
+
+
+class HopsworksOnlyError(ServerlessMLError, NotImplementedError):
+    """A Hopsworks feature the local backend does not have (model serving, deployments, query filters)."""
+
+    def __init__(self, method: str, hint: str = "") -> None:
+        self.method = method
+        super().__init__(
+            f"{method} needs Hopsworks: the local backend has no equivalent. "
+            + (f"Locally, {hint}. " if hint else "")
+            + "Set HOPSWORKS_API_KEY to run this on your Hopsworks project."
+        )

@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from serverless_ml.errors import SchemaError
-from serverless_ml.pipelines import DatasetSpec, daily_event_time, daily_id, rng_for
+from serverless_ml.pipelines import BACKFILL_TIME, DatasetSpec, daily_event_time, daily_id, rng_for
 from serverless_ml.registry import TrainingResult
 from serverless_ml.training import label_series, search_and_evaluate
 
@@ -20,8 +20,6 @@ FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 VARIETIES = ("Setosa", "Versicolor", "Virginica")
 #: What the apps ask for: the four measurements in cm.
 INPUT_KINDS = dict.fromkeys(FEATURES, "number")
-#: Backfilled flowers are dated to Fisher's 1936 paper, long before any daily flower.
-BACKFILL_TIME = pd.Timestamp("1936-01-01")
 SPEC = DatasetSpec(
     name="iris",
     label="variety",

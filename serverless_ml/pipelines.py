@@ -15,6 +15,10 @@ from serverless_ml.settings import REPO_ROOT
 
 #: Daily synthetic samples carry event times from this date on; backfilled rows are older.
 DAILY_START = pd.Timestamp("2000-01-01")
+#: The event time of every backfilled row: the day before the first daily sample. Not the data sets'
+#: own dates (1936, 1912): Hopsworks gives training data from 1 s after the Unix epoch on
+#: (hsfs FeatureViewEngine._get_start_time), so rows dated before 1970 would never be trained on.
+BACKFILL_TIME = DAILY_START - pd.Timedelta(days=1)
 #: How many days back batch inference looks for samples it has not scored yet.
 LOOKBACK_DAYS = 30
 ASSETS = REPO_ROOT / "assets"

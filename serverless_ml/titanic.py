@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from serverless_ml.errors import NotFoundError, SchemaError
 from serverless_ml.files import write_atomic
-from serverless_ml.pipelines import DatasetSpec, daily_event_time, daily_id, rng_for
+from serverless_ml.pipelines import BACKFILL_TIME, DatasetSpec, daily_event_time, daily_id, rng_for
 from serverless_ml.registry import TrainingResult
 from serverless_ml.settings import get_settings
 from serverless_ml.training import label_series, search_and_evaluate
@@ -37,8 +37,6 @@ INPUT_KINDS = {
 TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
 PORTS = {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"}
 _TITLE_MAP = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}
-#: The passengers boarded in April 1912, long before any daily synthetic passenger.
-BACKFILL_TIME = pd.Timestamp("1912-04-10")
 SPEC = DatasetSpec(
     name="titanic",
     label="survived",

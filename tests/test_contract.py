@@ -51,7 +51,13 @@ def test_method_exists_with_every_argument(local, real, name):
     real_func = real_create_model if real is None else getattr(real, name, None)
     assert real_func is not None, f"{real.__name__} has no method {name}"
     real_params = inspect.signature(real_func).parameters
-    for param in _named_parameters(getattr(local, name)):
+    real_order = [n for n in real_params if n != "self"]
+    for position, param in enumerate(_named_parameters(getattr(local, name))):
+        # a positional call such as fv.train_test_split(0.2) must mean the same argument on both
+        if param.kind == param.POSITIONAL_OR_KEYWORD:
+            assert real_order[position] == param.name, (
+                f"{name}: argument {position + 1} is {param.name!r} locally but {real_order[position]!r} in Hopsworks"
+            )
         assert param.name in real_params, f"{name}({param.name}=...) is not accepted by Hopsworks"
         real_param = real_params[param.name]
         if param.default is inspect.Parameter.empty:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serverless_ml.errors import StoreError
+from serverless_ml.errors import HopsworksOnlyError, StoreError
 from serverless_ml.store.database import Database
 from serverless_ml.store.dataset_api import DatasetApi
-from serverless_ml.store.feature_store import FeatureGroup, FeatureStore, FeatureView, Query
+from serverless_ml.store.feature_group import FeatureGroup
+from serverless_ml.store.feature_store import FeatureStore
+from serverless_ml.store.feature_view import FeatureView
 from serverless_ml.store.model_registry import Model, ModelRegistry
+from serverless_ml.store.query import Query
 
 __all__ = [
     "DatasetApi",
@@ -47,3 +50,9 @@ class LocalProject:
     def get_dataset_api(self) -> DatasetApi:
         """The project's file storage."""
         return DatasetApi(self.home / "datasets")
+
+    def get_model_serving(self) -> None:
+        """Model serving needs Hopsworks."""
+        raise HopsworksOnlyError(
+            "project.get_model_serving", "load the model with model.download() and predict in the process"
+        )

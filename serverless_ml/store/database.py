@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS _sml_models (
     input_example VARCHAR, model_schema VARCHAR, feature_view VARCHAR,
     created_at TIMESTAMP, PRIMARY KEY (name, version));
 """
+# what later versions added: run on every store, each statement a no-op once applied
+_UPGRADE = """
+ALTER TABLE _sml_feature_groups ADD COLUMN IF NOT EXISTS feature_descriptions VARCHAR;
+CREATE TABLE IF NOT EXISTS _sml_training_datasets (
+    fv_name VARCHAR, fv_version INTEGER, version INTEGER, spec VARCHAR, created_at TIMESTAMP,
+    PRIMARY KEY (fv_name, fv_version, version));
+"""
 
 
 def _is_lock_error(error: Exception) -> bool:
@@ -101,8 +108,11 @@ class Database:
             rows = con.execute("SELECT value FROM _sml_meta WHERE key = 'format'").fetchall()
             if rows != [(FORMAT,)]:
                 raise StoreError(f"{self.path} has store format {rows}, expected {FORMAT!r}")
+            if not {"_sml_training_datasets"} <= tables:
+                con.execute(_UPGRADE)
             return
         con.execute("BEGIN TRANSACTION")
         con.execute(_META)
+        con.execute(_UPGRADE)
         con.execute("INSERT INTO _sml_meta VALUES ('format', ?)", [FORMAT])
         con.execute("COMMIT")

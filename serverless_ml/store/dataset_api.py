@@ -22,15 +22,30 @@ class DatasetApi:
         return self._root.joinpath(*parts)
 
     def upload(self, local_path: str, upload_path: str, overwrite: bool = False, **_: object) -> str:
-        """Copy the file `local_path` into the dataset folder `upload_path`; return its dataset path."""
+        """Copy the file or folder `local_path` into the dataset folder `upload_path`; return its dataset path.
+
+        As `hopsworks_common.core.dataset_api.DatasetApi.upload`: a folder is copied with everything in
+        it, an existing target is refused unless `overwrite=True` (which replaces it).
+        """
         source = Path(local_path)
-        if not source.is_file():
-            raise NotFoundError(f"local_path {source} is not a file")
-        target = self._resolve(upload_path) / source.name
+        if not source.exists():
+            raise NotFoundError(f"local_path {source} does not exist")
+        destination = f"{str(upload_path).strip('/')}/{source.name}"
+        target = self._resolve(destination)
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{upload_path}/{source.name} already exists (pass overwrite=True)")
-        copy_atomic(source, target)
-        return f"{str(upload_path).strip('/')}/{source.name}"
+            raise FileExistsError(f"{destination} already exists, set overwrite=True to overwrite it")
+        if source.is_dir():
+            staging = target.with_name(f".{target.name}.uploading")
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(source, staging)
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            staging.rename(target)
+        else:
+            if target.is_dir():
+                shutil.rmtree(target)
+            copy_atomic(source, target)
+        return destination
 
     def download(self, path: str, local_path: str | None = None, overwrite: bool | None = False, **_: object) -> str:
         """Copy the dataset file `path` to `local_path` (a file or folder; default: here); return it."""
@@ -41,7 +56,7 @@ class DatasetApi:
         if target.is_dir():
             target = target / source.name
         if target.exists() and not overwrite:
-            raise FileExistsError(f"{target} already exists (pass overwrite=True)")
+            raise FileExistsError(f"{target} already exists, set overwrite=True to overwrite it")
         copy_atomic(source, target)
         return str(target)
 

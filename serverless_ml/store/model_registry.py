@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import tempfile
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,23 +15,45 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serverless_ml.errors import NotFoundError, SchemaError
+from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
 from serverless_ml.store.database import Database
 from serverless_ml.store.schema import check_name
+from serverless_ml.store.util import DEFAULT_VERSION, VersionWarning
 
 _DIRECTIONS = {"max": "DESC", "min": "ASC"}
 
 
 def _example_to_json(example: Any) -> str | None:
+    """Store an input example as `hopsworks_common.util._input_example_to_json` does.
+
+    A DataFrame keeps its first row only, as a flat list of values; a Series or an array becomes a
+    list; a dict or a list is kept as it is.
+    """
     if example is None:
         return None
-    if isinstance(example, pd.DataFrame):
-        example = example.head(1).to_dict(orient="records")
-    elif isinstance(example, pd.Series):
-        example = example.to_dict()
-    elif isinstance(example, np.ndarray):
+    if isinstance(example, np.ndarray):
+        if example.size == 0:
+            raise SchemaError("input_example can not be empty")
         example = example.tolist()
-    return json.dumps(example, default=str)
+    elif isinstance(example, pd.DataFrame):
+        example = example.iloc[0].tolist()
+    elif isinstance(example, pd.Series):
+        example = example.tolist()
+    elif isinstance(example, list):
+        if not example:
+            raise SchemaError("input_example can not be empty")
+    elif not isinstance(example, dict):
+        raise SchemaError(f"{type(example)} is not a supported input example type")
+    return json.dumps(example, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    # hsml's NumpyEncoder: times as ISO text, numpy scalars as Python numbers
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
 
 
 def _schema_to_json(model_schema: Any) -> str | None:
@@ -87,7 +111,35 @@ class Model:
 
     @property
     def input_example(self) -> Any:
+        """The example as Hopsworks keeps it in `input_example.json`: a list (or dict) of values."""
         return json.loads(self._input_example) if self._input_example else None
+
+    @property
+    def _provenance(self) -> dict | None:
+        if not self._feature_view:
+            return None
+        if self._feature_view.startswith("{"):
+            return json.loads(self._feature_view)
+        name, version = self._feature_view.rsplit(":", 1)  # stores written before provenance had a dataset
+        return {"name": name, "version": int(version), "training_dataset_version": None}
+
+    @property
+    def training_dataset_version(self) -> int | None:
+        """The training dataset the model was trained on (`create_model(training_dataset_version=...)`)."""
+        return (self._provenance or {}).get("training_dataset_version")
+
+    def get_feature_view(self, init: bool = True, online: bool = False) -> Any:
+        """The feature view the model was trained from, or None (`Model.get_feature_view`, from provenance)."""
+        if self._provenance is None:
+            return None
+        from serverless_ml.store.feature_store import FeatureStore
+
+        fs = FeatureStore(self._registry._db)
+        return fs._get_view(self._provenance["name"], self._provenance["version"])
+
+    def deploy(self, *args: Any, **kwargs: Any) -> Any:
+        """Model serving needs Hopsworks."""
+        raise HopsworksOnlyError("Model.deploy", "load the model with model.download() and predict in the process")
 
     @property
     def model_schema(self) -> dict | None:
@@ -130,17 +182,33 @@ class _PythonModelApi:
         **_: Any,
     ) -> Model:
         """A model ready to `save(model_path)`; `version=None` takes the next free version."""
-        check_name(name, "model name")
-        fv = f"{feature_view.name}:{feature_view.version}" if feature_view is not None else None
+        # hopsworks_common.util._validate_model_name
+        if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_]+", name):
+            raise SchemaError(
+                f"Invalid model name {name!r}. Model name must contain only alphanumeric characters and "
+                "underscores (regex: [a-zA-Z0-9_]+)."
+            )
+        provenance = None
+        if feature_view is not None:
+            # Model.save: without a training dataset version, the feature view's last accessed one
+            if training_dataset_version is None:
+                training_dataset_version = feature_view.get_last_accessed_training_dataset()
+            provenance = json.dumps(
+                {
+                    "name": feature_view.name,
+                    "version": feature_view.version,
+                    "training_dataset_version": training_dataset_version,
+                }
+            )
         return Model(
             self._registry,
             name,
             version,
             _check_metrics(metrics),
-            description,
+            description or f"A collection of models for {name}",  # hsml.model.Model.__init__
             _example_to_json(input_example),
             _schema_to_json(model_schema),
-            fv,
+            provenance,
         )
 
 
@@ -207,16 +275,20 @@ class ModelRegistry:
         name, version, metrics, description, example, schema, fv, created = rows[0]
         return Model(self, name, version, json.loads(metrics), description, example, schema, fv, created)
 
-    def get_model(self, name: str, version: int | None = None) -> Model:
-        """Model `name` at `version` (None: the latest); raises if there is none."""
+    def get_model(self, name: str, version: int | None = None) -> Model | None:
+        """Model `name` at `version`, or None if there is none (`hsml.model_registry.ModelRegistry.get_model`).
+
+        Without a version: version 1, with a warning (the best or newest come from `get_best_model` and
+        `get_models`).
+        """
         if version is None:
-            model = self._select("name = ?", [name])
-        else:
-            model = self._select("name = ? AND version = ?", [name, version])
-        if model is None:
-            at = "" if version is None else f" version {version}"
-            raise NotFoundError(f"no model {name!r}{at} is registered")
-        return model
+            warnings.warn(
+                f"No version provided for getting model `{name}`, defaulting to `{DEFAULT_VERSION}`.",
+                VersionWarning,
+                stacklevel=2,
+            )
+            version = DEFAULT_VERSION
+        return self._select("name = ? AND version = ?", [name, version])
 
     def get_models(self, name: str) -> list[Model]:
         """Every version of model `name`, oldest first."""
@@ -227,7 +299,7 @@ class ModelRegistry:
                     "SELECT version FROM _sml_models WHERE name = ? ORDER BY version", [name]
                 ).fetchall()
             ]
-        return [self.get_model(name, v) for v in versions]
+        return [self._select("name = ? AND version = ?", [name, v]) for v in versions]  # type: ignore[misc]
 
     def get_best_model(self, name: str, metric: str, direction: str) -> Model | None:
         """The version of `name` with the highest (`max`) or lowest (`min`) `metric`, or None."""

@@ -1,0 +1,522 @@
+"""Feature views of the local store, behaving as `hsfs.feature_view.FeatureView` does: training data,
+splits and batch data.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from serverless_ml.store.query import Query
+from serverless_ml.store.util import TimeLike, VersionWarning, as_dataframe_type, no_local_effect, to_timestamp
+
+
+@dataclass
+class _Split:
+    name: str
+    size: float | None = None
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+
+
+if TYPE_CHECKING:
+    from serverless_ml.store.feature_store import FeatureStore
+
+
+class FeatureView:
+    """Features and labels selected for a model, over one query (`hsfs.feature_view.FeatureView`)."""
+
+    def __init__(
+        self,
+        fs: FeatureStore,
+        name: str,
+        version: int,
+        query: Query,
+        labels: list[str],
+        description: str = "",
+        inference_helper_columns: list[str] | None = None,
+        training_helper_columns: list[str] | None = None,
+    ) -> None:
+        self._fs = fs
+        self.name = name
+        self.version = version
+        self.query = query
+        self.labels = list(labels)
+        self.description = description
+        self.inference_helper_columns = list(inference_helper_columns or [])
+        self.training_helper_columns = list(training_helper_columns or [])
+        self._last_accessed_training_dataset: int | None = None
+
+    def __repr__(self) -> str:
+        return f"FeatureView({self.name!r}, version={self.version})"
+
+    @property
+    def features(self) -> list[str]:
+        """The query's features, labels included, as Hopsworks lists a feature view's schema."""
+        return self.query.features
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The features a model is given: the query's features without labels and helper columns."""
+        helpers = set(self.labels) | set(self.inference_helper_columns) | set(self.training_helper_columns)
+        return [f for f in self.query.features if f not in helpers]
+
+    def get_last_accessed_training_dataset(self) -> int | None:
+        """The training dataset version of this object's last training-data call."""
+        return self._last_accessed_training_dataset
+
+    def update_last_accessed_training_dataset(self, version: int) -> None:
+        self._last_accessed_training_dataset = version
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _frame(
+        self,
+        start_time: TimeLike,
+        end_time: TimeLike,
+        primary_key: bool | None,
+        event_time: bool | None,
+        with_labels: bool,
+        helpers: list[str],
+    ) -> pd.DataFrame:
+        """The view's rows, as the backend's batch query gives them (`FeatureViewApi._get_batch_query`).
+
+        Primary-key and event-time columns that are features of the view stay; `primary_key=True` /
+        `event_time=True` add the ones the query did not select (`FeatureViewEngine._drop_helper_columns`
+        keeps `drop_cols.difference(feature_view_features)`).
+        """
+        fg = self.query.feature_group
+        selected = set(self.query.features)
+        extra = []
+        if primary_key:
+            extra += [k for k in fg.primary_key if k not in selected]
+        if event_time and fg.event_time and fg.event_time not in selected:
+            extra.append(fg.event_time)
+        df = self.query._select(start_time, end_time, extra=extra)
+        df = df.rename(columns={"__" + c: c for c in extra})
+        drop = [c for c in set(self.inference_helper_columns) | set(self.training_helper_columns) if c not in helpers]
+        if not with_labels:
+            drop += self.labels
+        return df.drop(columns=[c for c in drop if c in df.columns])
+
+    def _split_labels(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        # hsfs.engine.python.Engine._split_labels: y is a DataFrame, None without labels
+        if not self.labels:
+            return df, None
+        return df.drop(columns=self.labels), df[self.labels]
+
+    def get_batch_data(
+        self,
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+        read_options: dict | None = None,
+        spine: Any = None,
+        primary_key: bool | None = None,
+        event_time: bool | None = None,
+        inference_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> pd.DataFrame:
+        """The features (no labels) of the rows with event time in [start_time, end_time), in write order.
+
+        No default time window (`FeatureViewEngine._get_batch_data` passes the times as given).
+        """
+        no_local_effect("FeatureView.get_batch_data", kwargs, read_options=read_options, spine=spine)
+        helpers = self.inference_helper_columns if inference_helper_columns else []
+        df = self._frame(start_time, end_time, primary_key, event_time, with_labels=False, helpers=helpers)
+        return as_dataframe_type(df, dataframe_type)
+
+    def _training_frame(
+        self, start: TimeLike, end: TimeLike, primary_key: bool, event_time: bool, helpers: bool
+    ) -> pd.DataFrame:
+        return self._frame(
+            start,
+            end,
+            primary_key,
+            event_time,
+            with_labels=True,
+            helpers=self.training_helper_columns if helpers else [],
+        )
+
+    def _new_version(self, spec: dict) -> int:
+        version = self._fs._save_training_dataset(self, spec)
+        # FeatureView.training_data & co: "Incremented version to `n`."
+        warnings.warn(f"Incremented version to `{version}`.", VersionWarning, stacklevel=3)
+        self.update_last_accessed_training_dataset(version)
+        return version
+
+    def _compute(self, spec: dict) -> list[pd.DataFrame | None]:
+        """Features then labels of each split, as `FeatureViewEngine._get_training_data` returns them."""
+        splits = [
+            _Split(s["name"], s.get("size"), to_timestamp(s.get("start")), to_timestamp(s.get("end")))
+            for s in spec["splits"]
+        ]
+        has_time = any(s.start is not None or s.end is not None for s in splits)
+        fg = self.query.feature_group
+        if not splits:
+            df = self._training_frame(spec.get("start"), spec.get("end"), spec["pk"], spec["et"], spec["helpers"])
+            return list(self._split_labels(df))
+        if has_time:
+            df = self._training_frame(None, None, spec["pk"], True, spec["helpers"])
+            stamps = (
+                pd.to_datetime(df[fg.event_time])
+                if fg.schema[fg.event_time] != "bigint"
+                else (pd.to_datetime(df[fg.event_time], unit="ms"))
+            )
+            parts = []
+            for split in splits:
+                # PythonEngine._time_series_split: start <= event time < end
+                mask = pd.Series(True, index=df.index)
+                if split.start is not None:
+                    mask &= stamps >= split.start
+                if split.end is not None:
+                    mask &= stamps < split.end
+                part = df[mask]
+                if not spec["et"] and fg.event_time not in self.query.features:  # added only to split on
+                    part = part.drop(columns=[fg.event_time])
+                parts.append(part)
+        else:
+            df = self._training_frame(None, None, spec["pk"], spec["et"], spec["helpers"])
+            parts = self._random_split(df, splits, spec.get("seed"))
+        features, labels = zip(*(self._split_labels(p) for p in parts), strict=True)
+        return list(features) + list(labels)
+
+    @staticmethod
+    def _random_split(df: pd.DataFrame, splits: list[_Split], seed: int | None) -> list[pd.DataFrame]:
+        """`hsfs.engine.python.Engine._random_split`: floor sizes, the rest to the last split, order kept."""
+        sizes = [s.size or 0 for s in splits]
+        groups: list[int] = []
+        for i, size in enumerate(sizes):
+            groups += [i] * int(len(df) * size)
+        groups += [len(splits) - 1] * (len(df) - len(groups))
+        random.Random(seed).shuffle(groups)
+        labels = np.array(groups)
+        return [df[labels == i] for i in range(len(splits))]
+
+    def _time_window(self, spec: dict) -> dict:
+        """`FeatureViewEngine._set_event_time`: with an event time, open bounds become [1 s, now)."""
+        if not self.query.feature_group.event_time:
+            return spec
+        now = pd.Timestamp(time.time(), unit="s").floor("ms")
+        if not spec["splits"]:
+            spec["start"] = spec.get("start") or pd.Timestamp(1000, unit="ms")
+            spec["end"] = spec.get("end") or now
+        elif any(s.get("start") or s.get("end") for s in spec["splits"]):
+            spec["splits"][0]["start"] = spec["splits"][0].get("start") or pd.Timestamp(1000, unit="ms")
+            spec["splits"][-1]["end"] = spec["splits"][-1].get("end") or now
+        return spec
+
+    @staticmethod
+    def _time_splits(names: list[str], starts: list[TimeLike], ends: list[TimeLike]) -> list[dict]:
+        """`TrainingDataset._set_time_splits`: each open end takes the next split's start."""
+        splits = []
+        for i, name in enumerate(names):
+            start = starts[i] or (ends[i - 1] if i else None)
+            end = ends[i] or next((s for s in starts[i + 1 :] if s), None)
+            if start or end:
+                splits.append({"name": name, "start": start, "end": end})
+        return splits
+
+    def _spec(
+        self,
+        sizes: dict[str, float | None],
+        bounds: dict[str, tuple[TimeLike, TimeLike]],
+        primary_key: bool,
+        event_time: bool,
+        helpers: bool,
+        seed: int | None = None,
+    ) -> dict:
+        spec: dict[str, Any] = {"pk": bool(primary_key), "et": bool(event_time), "helpers": bool(helpers), "seed": seed}
+        names = list(bounds)
+        if any(b for pair in bounds.values() for b in pair):
+            spec["splits"] = self._time_splits(names, [bounds[n][0] for n in names], [bounds[n][1] for n in names])
+        elif any(sizes.values()):
+            train = 1 - sum(v or 0 for v in sizes.values())
+            spec["splits"] = [{"name": "train", "size": train}] + [
+                {"name": n, "size": v} for n, v in sizes.items() if v is not None
+            ]
+            total = sum(s["size"] for s in spec["splits"])
+            if not np.isclose(total, 1) or any(not 0 <= s["size"] <= 1 for s in spec["splits"]):
+                raise ValueError("Sum of split ratios should be 1 and each values should be in range (0, 1)")
+        else:
+            spec["splits"] = []
+        return self._time_window(spec)
+
+    def training_data(
+        self,
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+        description: str = "",
+        extra_filter: Any = None,
+        statistics_config: Any = None,
+        read_options: dict | None = None,
+        spine: Any = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """`X, y` of the rows with event time in [start_time, end_time) (default: up to now)."""
+        primary_key = primary_key or kwargs.pop("primary_keys", False)  # the deprecated spelling
+        no_local_effect("FeatureView.training_data", kwargs, extra_filter=extra_filter, spine=spine)
+        spec = self._spec({}, {}, primary_key, event_time, training_helper_columns)
+        spec["start"], spec["end"] = (start_time or spec.get("start")), (end_time or spec.get("end"))
+        self._new_version(spec)
+        return tuple(as_dataframe_type(d, dataframe_type) for d in self._compute(spec))  # type: ignore[return-value]
+
+    def train_test_split(
+        self,
+        test_size: float | None = None,
+        train_start: TimeLike = "",
+        train_end: TimeLike = "",
+        test_start: TimeLike = "",
+        test_end: TimeLike = "",
+        description: str = "",
+        extra_filter: Any = None,
+        statistics_config: Any = None,
+        read_options: dict | None = None,
+        spine: Any = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, ...]:
+        """`X_train, X_test, y_train, y_test`: random (`test_size`) or by event time (`train_end`/`test_start`)."""
+        # FeatureView._validate_train_test_split
+        if not ((test_size and 0 < test_size < 1) or (train_end or test_start)):
+            raise ValueError(
+                "Invalid split input. You should specify either `test_size` or (`train_end` or `test_start`)."
+                " `test_size` should be between 0 and 1 if specified."
+            )
+        primary_key = primary_key or kwargs.pop("primary_keys", False)  # the deprecated spelling
+        no_local_effect("FeatureView.train_test_split", kwargs, extra_filter=extra_filter, spine=spine)
+        spec = self._spec(
+            {"test": test_size},
+            {"train": (train_start, train_end), "test": (test_start, test_end)},
+            primary_key,
+            event_time,
+            training_helper_columns,
+        )
+        self._new_version(spec)
+        return tuple(as_dataframe_type(d, dataframe_type) for d in self._compute(spec))
+
+    def train_validation_test_split(
+        self,
+        validation_size: float | None = None,
+        test_size: float | None = None,
+        train_start: TimeLike = "",
+        train_end: TimeLike = "",
+        validation_start: TimeLike = "",
+        validation_end: TimeLike = "",
+        test_start: TimeLike = "",
+        test_end: TimeLike = "",
+        description: str = "",
+        extra_filter: Any = None,
+        statistics_config: Any = None,
+        read_options: dict | None = None,
+        spine: Any = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, ...]:
+        """`X_train, X_val, X_test, y_train, y_val, y_test`, random or by event time."""
+        self._validate_three(validation_size, test_size, train_end, validation_start, validation_end, test_start)
+        primary_key = primary_key or kwargs.pop("primary_keys", False)  # the deprecated spelling
+        no_local_effect("FeatureView.train_validation_test_split", kwargs, extra_filter=extra_filter, spine=spine)
+        spec = self._spec(
+            {"validation": validation_size, "test": test_size},
+            {
+                "train": (train_start, train_end),
+                "validation": (validation_start, validation_end),
+                "test": (test_start, test_end),
+            },
+            primary_key,
+            event_time,
+            training_helper_columns,
+        )
+        self._new_version(spec)
+        return tuple(as_dataframe_type(d, dataframe_type) for d in self._compute(spec))
+
+    @staticmethod
+    def _validate_three(validation_size, test_size, train_end, validation_start, validation_end, test_start) -> None:
+        # FeatureView._validate_train_validation_test_split
+        if not (
+            (
+                (validation_size and 0 < validation_size < 1)
+                and (test_size and 0 < test_size < 1)
+                and (validation_size + test_size < 1)
+            )
+            or ((train_end or validation_start) and (validation_end or test_start))
+        ):
+            raise ValueError(
+                "Invalid split input. You should specify either (`validation_size` and `test_size`) or "
+                "((`train_end` or `validation_start`) and (`validation_end` or `test_start`)). `validation_size`, "
+                "`test_size` and sum of `validationSize` and `testSize` should be between 0 and 1 if specified."
+            )
+
+    def create_training_data(
+        self,
+        start_time: TimeLike = "",
+        end_time: TimeLike = "",
+        *,
+        description: str = "",
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, None]:
+        """Record a training dataset (all rows in the time window); returns `(version, None)`."""
+        spec = self._spec({}, {}, False, False, False, seed)
+        spec["start"], spec["end"] = (start_time or spec.get("start")), (end_time or spec.get("end"))
+        return self._new_version(spec), None
+
+    def create_train_test_split(
+        self,
+        test_size: float | None = None,
+        train_start: TimeLike = "",
+        train_end: TimeLike = "",
+        test_start: TimeLike = "",
+        test_end: TimeLike = "",
+        *,
+        description: str = "",
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, None]:
+        """Record a train/test split; `get_train_test_split(version)` reads it. Returns `(version, None)`."""
+        if not ((test_size and 0 < test_size < 1) or (train_end or test_start)):
+            raise ValueError(
+                "Invalid split input. You should specify either `test_size` or (`train_end` or `test_start`)."
+                " `test_size` should be between 0 and 1 if specified."
+            )
+        spec = self._spec(
+            {"test": test_size},
+            {"train": (train_start, train_end), "test": (test_start, test_end)},
+            False,
+            False,
+            False,
+            seed,
+        )
+        return self._new_version(spec), None
+
+    def create_train_validation_test_split(
+        self,
+        validation_size: float | None = None,
+        test_size: float | None = None,
+        train_start: TimeLike = "",
+        train_end: TimeLike = "",
+        validation_start: TimeLike = "",
+        validation_end: TimeLike = "",
+        test_start: TimeLike = "",
+        test_end: TimeLike = "",
+        *,
+        description: str = "",
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, None]:
+        """Record a train/validation/test split; returns `(version, None)`."""
+        self._validate_three(validation_size, test_size, train_end, validation_start, validation_end, test_start)
+        spec = self._spec(
+            {"validation": validation_size, "test": test_size},
+            {
+                "train": (train_start, train_end),
+                "validation": (validation_start, validation_end),
+                "test": (test_start, test_end),
+            },
+            False,
+            False,
+            False,
+            seed,
+        )
+        return self._new_version(spec), None
+
+    def _get(
+        self,
+        version: int,
+        n_splits: int,
+        primary_key: bool,
+        event_time: bool,
+        helpers: bool,
+        dataframe_type: str,
+    ) -> tuple:
+        spec = self._fs._load_training_dataset(self, version)
+        if len(spec["splits"]) != n_splits:
+            right = {0: "get_training_data", 2: "get_train_test_split", 3: "get_train_validation_test_split"}
+            raise ValueError(
+                f"Incorrect `get` method is used. Use `feature_view.{right[len(spec['splits'])]}` instead."
+            )
+        spec.update(pk=bool(primary_key), et=bool(event_time), helpers=bool(helpers))
+        self.update_last_accessed_training_dataset(version)
+        # an in-memory training dataset read by version is computed again from the query
+        return tuple(as_dataframe_type(d, dataframe_type) for d in self._compute(spec))
+
+    def get_training_data(
+        self,
+        training_dataset_version: int,
+        read_options: dict | None = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """`X, y` of training dataset `training_dataset_version`."""
+        return self._get(
+            training_dataset_version,
+            0,
+            primary_key,
+            event_time,
+            training_helper_columns,
+            dataframe_type,
+        )  # type: ignore[return-value]
+
+    def get_train_test_split(
+        self,
+        training_dataset_version: int,
+        read_options: dict | None = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, ...]:
+        """`X_train, X_test, y_train, y_test` of training dataset `training_dataset_version`."""
+        return self._get(
+            training_dataset_version,
+            2,
+            primary_key,
+            event_time,
+            training_helper_columns,
+            dataframe_type,
+        )
+
+    def get_train_validation_test_split(
+        self,
+        training_dataset_version: int,
+        read_options: dict | None = None,
+        primary_key: bool = False,
+        event_time: bool = False,
+        training_helper_columns: bool = False,
+        dataframe_type: str = "default",
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, ...]:
+        """The six frames of training dataset `training_dataset_version`."""
+        return self._get(
+            training_dataset_version,
+            3,
+            primary_key,
+            event_time,
+            training_helper_columns,
+            dataframe_type,
+        )
+
+    def delete(self) -> None:
+        """Delete the feature view and its training datasets."""
+        self._fs._delete_feature_view(self)

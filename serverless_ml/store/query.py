@@ -1,0 +1,225 @@
+"""Queries of the local store, behaving as `hsfs.constructor.query.Query` does: selections and joins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from serverless_ml.errors import HopsworksOnlyError, SchemaError
+from serverless_ml.store.schema import feature_name
+from serverless_ml.store.util import TimeLike, as_dataframe_type, no_local_effect, quote, to_timestamp
+
+
+@dataclass
+class _Join:
+    query: Query
+    on: list[str]
+    left_on: list[str]
+    right_on: list[str]
+    join_type: str
+    prefix: str | None
+
+
+if TYPE_CHECKING:
+    from serverless_ml.store.feature_group import FeatureGroup
+    from serverless_ml.store.feature_store import FeatureStore
+
+
+_JOIN_SQL = {
+    "INNER": "INNER JOIN",
+    "LEFT": "LEFT JOIN",
+    "RIGHT": "RIGHT JOIN",
+    "OUTER": "FULL OUTER JOIN",
+    "FULL": "FULL OUTER JOIN",
+    "CROSS": "CROSS JOIN",
+}
+
+
+class Query:
+    """Features of a feature group, possibly joined with others (`hsfs.constructor.query.Query`)."""
+
+    def __init__(self, feature_group: FeatureGroup, features: list[str]) -> None:
+        self.feature_group = feature_group
+        self._left_features = list(features)
+        self._joins: list[_Join] = []
+
+    def __repr__(self) -> str:
+        return f"Query({self.feature_group!r}, features={self.features})"
+
+    @property
+    def featuregroups(self) -> list[FeatureGroup]:
+        groups = [self.feature_group]
+        for join in self._joins:
+            groups += join.query.featuregroups
+        return groups
+
+    def join(
+        self,
+        sub_query: Query,
+        on: list[str] | None = None,
+        left_on: list[str] | None = None,
+        right_on: list[str] | None = None,
+        join_type: str | None = "left",
+        prefix: str | None = None,
+    ) -> Query:
+        """Join another query, changing this one in place and returning it (`Query.join`).
+
+        With no keys, Hopsworks joins on "the maximal matching subset of the primary keys of the feature
+        groups you are joining"; `join_type` is inner, left, right or outer; `prefix` renames the right
+        side's features. A right-side feature whose name is already taken gets the prefix `fg<n>_`
+        (the docstring's "feature group alias in the query"), except join keys named alike, kept once.
+        """
+        if not isinstance(sub_query, Query):
+            raise SchemaError(f"join takes a Query (fg.select_all(), ...), got {type(sub_query).__name__}")
+        kind = (join_type or "left").upper()
+        if kind not in _JOIN_SQL:
+            raise SchemaError(f"join_type must be one of inner, left, right, outer, got {join_type!r}")
+        on = [feature_name(k) for k in on or []]
+        left_on = [feature_name(k) for k in left_on or []]
+        right_on = [feature_name(k) for k in right_on or []]
+        if len(left_on) != len(right_on):
+            raise SchemaError(f"left_on {left_on} and right_on {right_on} must name as many features")
+        right = sub_query.feature_group
+        if not on and not left_on and kind != "CROSS":
+            on = [k for k in right.primary_key if k in self.feature_group.primary_key]
+            if not on:
+                raise SchemaError(
+                    f"no join keys: {self.feature_group.name!r} (primary key {self.feature_group.primary_key}) and "
+                    f"{right.name!r} (primary key {right.primary_key}) share no primary key; pass on=[...] or "
+                    "left_on=[...], right_on=[...]"
+                )
+        for key in on:
+            for group in (self.feature_group, right):
+                if key not in group.feature_names:
+                    raise SchemaError(f"join key {key!r} is not a feature of {group.name!r}")
+        self._joins.append(_Join(sub_query, on, left_on, right_on, kind, prefix))
+        return self
+
+    def _plan(self) -> tuple[str, list[str], list[tuple[str, str]]]:
+        """The FROM clause, the output column names and (alias.column, output name) pairs."""
+        sources = f"{self.feature_group.table} t0"
+        columns = [(f"t0.{quote(f)}", f) for f in self._left_features]
+        taken = {f for _, f in columns}
+        counter = 1
+        pending: list[tuple[str, _Join]] = [("t0", j) for j in self._joins]
+        while pending:
+            left_alias, join = pending.pop(0)
+            alias = f"t{counter}"
+            counter += 1
+            right = join.query.feature_group
+            if join.join_type == "CROSS":
+                sources += f" CROSS JOIN {right.table} {alias}"
+            else:
+                pairs = [(k, k) for k in join.on] + list(zip(join.left_on, join.right_on, strict=True))
+                condition = " AND ".join(f"{left_alias}.{quote(a)} = {alias}.{quote(b)}" for a, b in pairs)
+                sources += f" {_JOIN_SQL[join.join_type]} {right.table} {alias} ON {condition}"
+            for feature in join.query._left_features:
+                if join.prefix:
+                    name = join.prefix + feature
+                elif feature in join.on and feature in taken:
+                    continue  # the same key on both sides: one column
+                elif feature in taken:
+                    name = f"fg{counter - 1}_{feature}"
+                else:
+                    name = feature
+                columns.append((f"{alias}.{quote(feature)}", name))
+                taken.add(name)
+            pending += [(alias, j) for j in join.query._joins]
+        return sources, [name for _, name in columns], columns
+
+    @property
+    def features(self) -> list[str]:
+        """The names of the query's output columns, join prefixes included."""
+        return self._plan()[1]
+
+    def _select(
+        self,
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+        extra: list[str] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """The query's rows (plus `extra` columns of the left feature group), in the left group's write order."""
+        fg = self.feature_group
+        if fg.schema is None:
+            return pd.DataFrame(columns=self.features)
+        sources, _, columns = self._plan()
+        select = [f"{expr} AS {quote(name)}" for expr, name in columns]
+        select += [f"t0.{quote(c)} AS {quote('__' + c)}" for c in extra or []]
+        where, params = [], []
+        for bound, op in ((start_time, ">="), (end_time, "<")):
+            stamp = to_timestamp(bound)
+            if stamp is None:
+                continue
+            if not fg.event_time:  # Query._read_with_time_filter needs the left group's event time
+                raise SchemaError(f"feature group {fg.name!r} has no event-time column to filter on")
+            where.append(f"t0.{quote(fg.event_time)} {op} ?")
+            params.append(self._bound(stamp, fg.schema[fg.event_time]))
+        sql = f"SELECT {', '.join(select)} FROM {sources}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if self._joins:  # a join does not keep DuckDB's scan order: restore the left group's
+            sql += " ORDER BY t0.rowid"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with fg._db.connect() as con:
+            # a plain scan keeps the order rows were written (DuckDB's preserve_insertion_order, on by default)
+            return con.execute(sql, params).df()
+
+    @staticmethod
+    def _bound(stamp: pd.Timestamp, kind: str) -> Any:
+        if kind == "bigint":  # an epoch-millisecond event time
+            return int(stamp.value // 1_000_000)
+        return stamp.to_pydatetime()
+
+    def read(
+        self,
+        online: bool = False,
+        dataframe_type: str = "default",
+        read_options: dict | None = None,
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+    ) -> pd.DataFrame:
+        """The query's rows; `start_time` (inclusive) and `end_time` (exclusive) filter the left group's event time."""
+        no_local_effect("Query.read", {}, online=online, read_options=read_options)
+        return as_dataframe_type(self._select(start_time, end_time), dataframe_type)
+
+    def show(self, n: int, online: bool = False) -> pd.DataFrame:
+        """The first `n` rows (`Query.show`)."""
+        return self._select(limit=n)
+
+    def filter(self, f: Any) -> Query:
+        """Row filters need Hopsworks' query constructor: not available locally."""
+        raise HopsworksOnlyError("Query.filter", "use read(start_time=..., end_time=...) or filter the DataFrame")
+
+    def _to_json(self) -> dict:
+        fg = self.feature_group
+        return {
+            "fg": [fg.name, fg.version],
+            "features": self._left_features,
+            "joins": [
+                {
+                    "query": j.query._to_json(),
+                    "on": j.on,
+                    "left_on": j.left_on,
+                    "right_on": j.right_on,
+                    "join_type": j.join_type,
+                    "prefix": j.prefix,
+                }
+                for j in self._joins
+            ],
+        }
+
+    @classmethod
+    def _from_json(cls, fs: FeatureStore, spec: dict) -> Query:
+        fg = fs.get_feature_group(spec["fg"][0], spec["fg"][1])
+        if fg is None:
+            raise SchemaError(f"the feature view's feature group {spec['fg'][0]!r} version {spec['fg'][1]} is gone")
+        query = cls(fg, spec["features"])
+        for j in spec.get("joins", []):
+            query._joins.append(
+                _Join(cls._from_json(fs, j["query"]), j["on"], j["left_on"], j["right_on"], j["join_type"], j["prefix"])
+            )
+        return query
