@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV_PIN := $(shell grep -m1 "^uv==" requirements-dev.txt)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lab apps bench clean
+.PHONY: help install run test test-fast lint format lab apps bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: $(STAMP)  ## lint, format check and the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+test-fast: $(STAMP)  ## the test suite without the slow end-to-end runs
+	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP)  ## lint and format check only
 	$(VENV)/bin/ruff check .

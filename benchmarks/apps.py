@@ -24,7 +24,7 @@ CALLS = 200
 ECHO = """
 import gradio as gr
 from serverless_ml.apps import CheckedSlider
-from serverless_ml.iris import SPEC
+from serverless_ml.iris import DATASET as SPEC
 
 IMAGE = str(SPEC.image("Setosa"))
 
@@ -83,11 +83,11 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("SML_BACKEND", "SML_HOME", "SML_DOCS")})
     import serverless_ml
     from serverless_ml import iris
-    from serverless_ml.registry import register_model
+    from tests.e2e import register_model
 
     flowers = iris.backfill_frame()
     result = iris.train(flowers[iris.FEATURES], flowers[["variety"]])
-    register_model(serverless_ml.login().get_model_registry(), iris.SPEC, result, iris.INPUT_KINDS)
+    register_model(serverless_ml.login().get_model_registry(), iris.DATASET, result)
 
     results = {}
     for name, command in (("echo app (floor)", [sys.executable, "-c", ECHO]),

@@ -25,7 +25,7 @@ from common import table
 REPO = Path(__file__).resolve().parent.parent
 IMPORTS = (
     "import serverless_ml, numpy, pandas, sklearn, seaborn, matplotlib.pyplot, dataframe_image\n"
-    "from serverless_ml import iris, titanic, monitoring, registry, pipelines"
+    "from serverless_ml import iris, titanic, monitoring, inference, model_files, parameters"
 )
 FLOOR = """
 import sys, papermill
@@ -75,7 +75,7 @@ def add_history(env: dict, rows: int) -> None:
     rng = np.random.default_rng(0)
     # history in the daily era but before the benchmark's dates, so no window ever reaches it
     days = pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 8000, rows), unit="D")
-    for spec in (iris.SPEC, titanic.SPEC):
+    for spec in (iris.DATASET, titanic.DATASET):
         fg = fs.get_feature_group(spec.name, version=1)
         sample = fg.read().sample(rows, replace=True, random_state=0).reset_index(drop=True)
         sample[spec.primary_key] = np.arange(10**9, 10**9 + rows, dtype="int64")

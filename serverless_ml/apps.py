@@ -1,8 +1,7 @@
-"""The Gradio apps: try a model (prediction) and watch it (monitoring), for either dataset."""
+"""The Gradio apps: try a model (prediction) and watch it (monitoring), for every registered dataset."""
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 import urllib.error
@@ -11,96 +10,76 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import joblib
 import pandas as pd
 
-from serverless_ml.monitoring import IMAGES, TABLE
-from serverless_ml.pipelines import DatasetSpec
-from serverless_ml.registry import INPUTS_FILE, MODEL_FILE
+from serverless_ml import datasets
+from serverless_ml.datasets import IMAGES, TABLE, Dataset
+from serverless_ml.errors import ParameterError, RunFirstError
+from serverless_ml.model_files import MODEL_FILE, load_inputs, load_pipeline
 from serverless_ml.settings import REPO_ROOT, get_settings
 
 #: A Space bundle carries its model here, beside app.py.
 BUNDLED_MODEL = REPO_ROOT / "model"
-LABELS = {
-    "sepal_length": "Sepal length (cm)", "sepal_width": "Sepal width (cm)",
-    "petal_length": "Petal length (cm)", "petal_width": "Petal width (cm)",
-    "pclass": "Ticket class", "sex": "Sex", "age": "Age (years)", "sibsp": "Siblings and spouses aboard",
-    "parch": "Parents and children aboard", "fare": "Fare (pounds)", "embarked": "Port of embarkation",
-    "title": "Title (optional)", "surname": "Surname (optional)",
-}  # fmt: skip
-#: What a person reads for a category's stored values.
-CHOICE_NAMES = {
-    "embarked": {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"},
-    "pclass": {1: "1st class", 2: "2nd class", 3: "3rd class"},
-}
-EXAMPLES = {
-    "iris": [[5.1, 3.5, 1.4, 0.2], [6.0, 2.7, 4.5, 1.5], [6.7, 3.1, 5.6, 2.2]],
-    "titanic": [[1, "female", 29.0, 0, 0, 211.3, "S", None, ""], [3, "male", 22.0, 1, 0, 7.25, "S", None, ""],
-                [2, "male", 4.0, 1, 1, 26.0, "S", "Master", ""]],
-}  # fmt: skip
 
 
-def spec_for(dataset: str) -> DatasetSpec:
-    """The DatasetSpec of `iris` or `titanic`."""
-    if dataset == "iris":
-        from serverless_ml.iris import SPEC
-    elif dataset == "titanic":
-        from serverless_ml.titanic import SPEC
-    else:
-        raise ValueError(f"unknown dataset {dataset!r}: expected iris or titanic")
-    return SPEC
-
-
-def model_folder(dataset: str) -> Path:
+def model_folder(dataset: Dataset) -> Path:
     """The model's files: the bundled copy in a Space, else the best registered version."""
     if (BUNDLED_MODEL / MODEL_FILE).exists():
         return BUNDLED_MODEL
     import serverless_ml
 
-    model = serverless_ml.login().get_model_registry().get_best_model(dataset, "accuracy", "max")
+    model = dataset.best_model(serverless_ml.login().get_model_registry())
     if model is None:
-        raise SystemExit(f"No {dataset} model is registered yet: run `make run` (or the training notebook) first.")
+        raise RunFirstError(
+            f"no {dataset.name} model is registered yet: run `make run` (or the training notebook) first"
+        )
     return Path(model.download())
 
 
 class Predictor:
     """A registered pipeline with what each of its inputs takes; checks inputs before predicting."""
 
-    def __init__(self, dataset: str, folder: Path | None = None) -> None:
+    def __init__(self, dataset: Dataset, folder: Path | None = None) -> None:
         folder = folder or model_folder(dataset)
-        self.spec = spec_for(dataset)
-        self.pipeline = joblib.load(folder / MODEL_FILE)
-        self.inputs: dict[str, dict] = json.loads((folder / INPUTS_FILE).read_text())
+        self.dataset = dataset
+        self.pipeline = load_pipeline(folder)
+        self.inputs: dict[str, dict] = load_inputs(folder)
+
+    def label(self, name: str) -> str:
+        return self.dataset.input_labels.get(name, name)
 
     def check(self, name: str, value: Any) -> Any:
-        """The value if `name` may take it; otherwise a `gr.Error` naming the field and what it takes."""
-        entry, label = self.inputs[name], LABELS.get(name, name)
+        """The value if input `name` may take it; otherwise a `ParameterError` naming the field and what it takes."""
+        entry, label = self.inputs[name], self.label(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if entry["optional"]:
                 return None if entry["kind"] != "text" else ""
-            raise gr.Error(f"{label} [{name}] is empty: {self._allowed(entry)}", title="Missing input")
+            raise ParameterError(f"{label} [{name}] is empty: {self._allowed(name)}")
         if entry["kind"] in ("number", "integer"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise gr.Error(f"{label} [{name}] must be a number, got {value!r}: {self._allowed(entry)}")
+                raise ParameterError(f"{label} [{name}] must be a number, got {value!r}: {self._allowed(name)}")
             if math.isnan(value) or not entry["minimum"] <= value <= entry["maximum"]:
-                raise gr.Error(f"{label} [{name}] is {value}: {self._allowed(entry)}", title="Out of range")
+                raise ParameterError(f"{label} [{name}] is {value}: {self._allowed(name)}")
             if entry["kind"] == "integer" and value != int(value):
-                raise gr.Error(f"{label} [{name}] must be a whole number, got {value}")
+                raise ParameterError(f"{label} [{name}] must be a whole number, got {value}")
             return int(value) if entry["kind"] == "integer" else float(value)
         if entry["kind"] == "category":
-            matches = [c for c in entry["choices"] if str(c) == str(value)]
+            names = {str(k): v for k, v in self.dataset.choice_names.get(name, {}).items()}
+            # a stored value ("S", 1) or its readable name ("Southampton", "1st class")
+            matches = [c for c in entry["choices"] if str(value).strip() in (str(c), names.get(str(c)))]
             if not matches:
-                raise gr.Error(f"{label} [{name}] is {value!r}: {self._allowed(entry)}", title="Unknown value")
+                raise ParameterError(f"{label} [{name}] is {value!r}: {self._allowed(name)}")
             return matches[0]
         return str(value).strip()
 
-    @staticmethod
-    def _allowed(entry: dict) -> str:
+    def _allowed(self, name: str) -> str:
+        entry = self.inputs[name]
         if entry["kind"] in ("number", "integer"):
             whole = "a whole number " if entry["kind"] == "integer" else ""
             return f"expected {whole}between {entry['minimum']:g} and {entry['maximum']:g}"
         if entry["kind"] == "category":
-            return "expected one of " + ", ".join(str(c) for c in entry["choices"])
+            names = {str(k): v for k, v in self.dataset.choice_names.get(name, {}).items()}
+            return "expected one of " + ", ".join(names.get(str(c), str(c)) for c in entry["choices"])
         return "expected text"
 
     def predict(self, **values: Any) -> tuple[dict[str, float], str]:
@@ -109,9 +88,24 @@ class Predictor:
         frame = pd.DataFrame([row], columns=list(self.pipeline.feature_names_in_))
         probabilities = self.pipeline.predict_proba(frame)[0]
         classes = list(self.pipeline.classes_)
-        named = {self.spec.display(c): float(p) for c, p in zip(classes, probabilities, strict=True)}
+        named = {self.dataset.display(c): float(p) for c, p in zip(classes, probabilities, strict=True)}
         best = classes[int(probabilities.argmax())]
-        return named, str(self.spec.image(best))
+        return named, str(self.dataset.image(best))
+
+
+def _refusing(predict: Any) -> Any:
+    """`predict`, with a refused input shown in the app as an error and logged as one line."""
+    import functools
+
+    @functools.wraps(predict)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return predict(*args, **kwargs)
+        except ParameterError as error:
+            print(f"refused: {error}", flush=True)
+            raise gr.Error(str(error), title="Check the input", print_exception=False) from None
+
+    return wrapper
 
 
 class CheckedSlider(gr.Slider):
@@ -124,20 +118,21 @@ class CheckedSlider(gr.Slider):
         return payload
 
 
-def _component(name: str, entry: dict) -> gr.components.Component:
-    label = LABELS.get(name, name)
+def _component(predictor: Predictor, name: str) -> gr.components.Component:
+    entry, label = predictor.inputs[name], predictor.label(name)
     if entry["kind"] in ("number", "integer"):
         step = 1 if entry["kind"] == "integer" or name == "age" else 0.1
         return CheckedSlider(entry["minimum"], entry["maximum"], value=entry["default"], step=step, label=label)
     if entry["kind"] == "category":  # custom values reach `Predictor.check`, which names the field
-        names = CHOICE_NAMES.get(name, {})
+        names = predictor.dataset.choice_names.get(name, {})
         choices = [(str(names.get(c, c)), c) for c in entry["choices"]]
         return gr.Dropdown(choices, value=entry["default"], label=label, allow_custom_value=True)
     return gr.Textbox(value="", label=label)
 
 
-def prediction_app(dataset: str, predictor: Predictor | None = None) -> gr.Blocks:
+def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
     """Try the model: one input per raw feature, the predicted class with its probabilities and image."""
+    dataset = datasets.get(name)
     predictor = predictor or Predictor(dataset)
     names = list(predictor.inputs)
 
@@ -145,20 +140,20 @@ def prediction_app(dataset: str, predictor: Predictor | None = None) -> gr.Block
     signature = ", ".join(f"{n}=None" for n in names)
     namespace: dict[str, Any] = {"predictor": predictor}
     exec(f"def predict({signature}):\n    return predictor.predict({', '.join(f'{n}={n}' for n in names)})", namespace)
-    predict = namespace["predict"]
-    predict.__doc__ = f"Predict the {predictor.spec.label} from {', '.join(names)}."
+    predict = _refusing(namespace["predict"])
+    predict.__doc__ = f"Predict the {dataset.label} from {', '.join(names)}."
 
-    title = {"iris": "Which iris is this?", "titanic": "Would you have survived the Titanic?"}[dataset]
+    title = dataset.app_title
     with gr.Blocks(title=title) as demo:
-        gr.Markdown(f"# {title}\nThe best registered {dataset} model. Set the inputs and press **Predict**.")
+        gr.Markdown(f"# {title}\nThe best registered {dataset.name} model. Set the inputs and press **Predict**.")
         with gr.Row():
             with gr.Column():
-                inputs = [_component(n, predictor.inputs[n]) for n in names]
+                inputs = [_component(predictor, n) for n in names]
                 button = gr.Button("Predict", variant="primary")
             with gr.Column():
-                label = gr.Label(label="Prediction", num_top_classes=len(predictor.spec.classes))
+                label = gr.Label(label="Prediction", num_top_classes=len(dataset.classes))
                 image = gr.Image(label="Predicted class", type="filepath", interactive=False)
-        gr.Examples(EXAMPLES[dataset], inputs=inputs)
+        gr.Examples(dataset.examples, inputs=inputs)
         button.click(predict, inputs=inputs, outputs=[label, image], api_name="predict")
     return demo
 
@@ -190,8 +185,9 @@ def fetch_monitoring_files(dataset: str, target: Path) -> Path:
     return settings.docs / dataset
 
 
-def monitoring_app(dataset: str) -> gr.Blocks:
+def monitoring_app(name: str) -> gr.Blocks:
     """Watch the model: the newest images and recent predictions, refreshed without a restart."""
+    dataset = datasets.get(name).name
     cache = Path(tempfile.mkdtemp(prefix=f"{dataset}_monitoring_"))
 
     def refresh() -> tuple:
@@ -218,3 +214,30 @@ def monitoring_app(dataset: str) -> gr.Blocks:
         gr.Timer(60).tick(refresh, outputs=outputs, api_name=False)
         demo.load(refresh, outputs=outputs, api_name=False)
     return demo
+
+
+def app(name: str) -> gr.Blocks:
+    """The app called `name`: a dataset's prediction app, or `<dataset>-monitoring`."""
+    dataset = datasets.for_app(name)
+    return monitoring_app(dataset.name) if name.endswith("-monitoring") else prediction_app(dataset.name)
+
+
+def serve(ports: dict[str, int]) -> int:
+    """Start each app on its port as its own process and wait; Ctrl-C stops them all."""
+    import os
+    import subprocess
+    import sys
+
+    processes = []
+    for name, port in ports.items():
+        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "MPLBACKEND": "Agg"}
+        processes.append(subprocess.Popen([sys.executable, "-m", "serverless_ml", "app", name], env=env))
+        print(f"{name:<20} http://127.0.0.1:{port}/", flush=True)
+    try:
+        codes = [p.wait() for p in processes]
+    except KeyboardInterrupt:
+        codes = [0]
+    finally:
+        for p in processes:
+            p.terminate()
+    return max(codes)

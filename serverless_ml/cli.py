@@ -3,70 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from serverless_ml.errors import ServerlessMLError
-from serverless_ml.pipelines import parse_run_date
-from serverless_ml.runner import NotebookError, render_html, run_notebook, timed
-from serverless_ml.settings import get_settings
-
-DATASETS = ("iris", "titanic")
+from serverless_ml import datasets
+from serverless_ml.daily import daily_one, runs_dir, step
+from serverless_ml.errors import ParameterError, ServerlessMLError
+from serverless_ml.parameters import parse_run_date
+from serverless_ml.runner import NotebookError, timed
 
 
 def _datasets(choice: str) -> list[str]:
-    return list(DATASETS) if choice == "all" else [choice]
-
-
-def _runs_dir(run_date: date) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return get_settings().home / "runs" / f"{run_date.isoformat()}_{stamp}"
-
-
-def _step(dataset: str, stage: str, parameters: dict, runs: Path, publish: bool = True) -> Path:
-    """Run one notebook with a timed line; publish its HTML for the dashboard."""
-    label = f"{dataset}: {stage}" + (f" {parameters['RUN_DATE']}" if "RUN_DATE" in parameters else "")
-    with timed(label):
-        executed = run_notebook(dataset, stage, parameters, runs)
-    if publish:
-        render_html(executed, get_settings().docs / "runs" / dataset / executed.with_suffix(".html").name)
-    return executed
-
-
-def _needs_backfill(dataset: str) -> bool:
-    import serverless_ml
-
-    # both backends return None for a feature group that does not exist (hsfs FeatureStore.get_feature_group)
-    feature_group = serverless_ml.login().get_feature_store().get_feature_group(dataset, version=1)
-    return feature_group is None or not feature_group.features
-
-
-def _needs_training(dataset: str) -> bool:
-    import serverless_ml
-
-    return serverless_ml.login().get_model_registry().get_best_model(dataset, "accuracy", "max") is None
-
-
-def bootstrap(dataset: str, runs: Path) -> None:
-    """Backfill and train when the feature group or the model is missing."""
-    if _needs_backfill(dataset):
-        _step(dataset, "feature", {"BACKFILL": True}, runs)
-    if _needs_training(dataset):
-        _step(dataset, "training", {}, runs)
-
-
-def daily_one(dataset: str, run_date: date, runs: Path) -> None:
-    """One dataset's day: bootstrap if needed, then the feature and batch inference notebooks."""
-    bootstrap(dataset, runs)
-    _step(dataset, "feature", {"BACKFILL": False, "RUN_DATE": run_date.isoformat()}, runs)
-    _step(dataset, "inference", {"RUN_DATE": run_date.isoformat()}, runs)
-    status = {"last_run": datetime.now(UTC).isoformat(timespec="seconds"), "run_date": run_date.isoformat()}
-    status_path = get_settings().docs / dataset / "status.json"
-    status_path.parent.mkdir(parents=True, exist_ok=True)
-    status_path.write_text(json.dumps(status))
+    return list(datasets.registered()) if choice == "all" else [datasets.get(choice).name]
 
 
 def _each(datasets: list[str], work: Callable[[str], None]) -> list[str]:
@@ -90,7 +40,7 @@ def _dashboard() -> Path:
 
 def cmd_daily(args: argparse.Namespace) -> int:
     run_date = parse_run_date(args.date, "--date")
-    runs = _runs_dir(run_date)
+    runs = runs_dir(run_date)
     failed = _each(_datasets(args.dataset), lambda d: daily_one(d, run_date, runs))
     index = _dashboard()
     print(f"Dashboard: {index}")
@@ -103,10 +53,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     if args.days < 1:
-        raise SystemExit("--days must be at least 1")
+        raise ParameterError("--days must be at least 1")
     end = parse_run_date(args.end, "--end")
     days = [end - timedelta(days=n) for n in range(args.days - 1, -1, -1)]
-    runs = _runs_dir(end)
+    runs = runs_dir(end)
     failed: set[str] = set()
     for dataset in _datasets(args.dataset):
         for day in tqdm(days, desc=dataset, unit="day", file=sys.stdout):
@@ -118,13 +68,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    runs = _runs_dir(datetime.now(UTC).date())
-    return _report(_each(_datasets(args.dataset), lambda d: _step(d, "feature", {"BACKFILL": True}, runs)))
+    runs = runs_dir(datetime.now(UTC).date())
+    return _report(_each(_datasets(args.dataset), lambda d: step(d, "feature", {"BACKFILL": True}, runs)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    runs = _runs_dir(datetime.now(UTC).date())
-    return _report(_each(_datasets(args.dataset), lambda d: _step(d, "training", {}, runs)))
+    runs = runs_dir(datetime.now(UTC).date())
+    return _report(_each(_datasets(args.dataset), lambda d: step(d, "training", {}, runs)))
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -132,29 +82,19 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-APP_PORTS = {"iris": 7860, "titanic": 7861, "iris-monitoring": 7862, "titanic-monitoring": 7863}
-
-
 def cmd_apps(args: argparse.Namespace) -> int:
-    """Start the four apps as their own processes and wait; Ctrl-C stops them all."""
-    import os
-    import subprocess
+    """Start every registered app as its own process and wait; Ctrl-C stops them all."""
+    from serverless_ml.apps import serve
 
-    from serverless_ml.settings import REPO_ROOT
+    return serve(datasets.app_ports())
 
-    processes = []
-    for app, port in APP_PORTS.items():
-        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "MPLBACKEND": "Agg"}
-        processes.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "apps" / app / "app.py")], env=env))
-        print(f"{app:<20} http://127.0.0.1:{port}/", flush=True)
-    try:
-        codes = [p.wait() for p in processes]
-    except KeyboardInterrupt:
-        codes = [0]
-    finally:
-        for p in processes:
-            p.terminate()
-    return max(codes)
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Run one app in this process (`make apps` starts each this way)."""
+    from serverless_ml.apps import app
+
+    app(args.app).launch()  # honours GRADIO_SERVER_NAME and GRADIO_SERVER_PORT
+    return 0
 
 
 def cmd_spaces_build(args: argparse.Namespace) -> int:
@@ -167,13 +107,26 @@ def cmd_spaces_build(args: argparse.Namespace) -> int:
 
 def cmd_spaces_deploy(args: argparse.Namespace) -> int:
     from serverless_ml import spaces
+    from serverless_ml.settings import get_settings
 
-    files = spaces.deploy(args.app, args.repo, dry_run=args.dry_run)
-    if args.dry_run:
-        print(f"Would upload {len(files)} files to the Space {args.repo}:")
-        print("\n".join(f"  {f}" for f in files))
+    if args.all == bool(args.app):
+        raise ParameterError("give one APP with --repo OWNER/NAME, or --all (the Spaces are OWNER/<app>)")
+    if args.all:
+        owner = args.owner or get_settings().spaces_owner
+        if not owner:
+            raise ParameterError("--all needs --owner or SML_SPACES_OWNER: your Hugging Face user")
+        targets = {app: f"{owner}/{app}" for app in datasets.app_ports()}
     else:
-        print(f"Deployed {args.app} to https://huggingface.co/spaces/{args.repo}")
+        if not args.repo:
+            raise ParameterError(f"--repo OWNER/NAME is needed to deploy {args.app}")
+        targets = {args.app: args.repo}
+    for app, repo in targets.items():
+        files = spaces.deploy(app, repo, dry_run=args.dry_run)
+        if args.dry_run:
+            print(f"Would upload {len(files)} files to the Space {repo}:")
+            print("\n".join(f"  {f}" for f in files))
+        else:
+            print(f"Deployed {app} to https://huggingface.co/spaces/{repo}")
     return 0
 
 
@@ -189,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_dataset(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--dataset", choices=[*DATASETS, "all"], default="all")
+        p.add_argument("--dataset", default="all", help="a registered dataset, or all (the default)")
         return p
 
     daily = with_dataset(commands.add_parser("daily", help="the day's feature + inference runs, then the dashboard"))
@@ -202,17 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
     with_dataset(commands.add_parser("backfill", help="load the whole data set")).set_defaults(func=cmd_backfill)
     with_dataset(commands.add_parser("train", help="train and register a new model")).set_defaults(func=cmd_train)
     commands.add_parser("dashboard", help="rebuild the dashboard in SML_DOCS").set_defaults(func=cmd_dashboard)
-    commands.add_parser("apps", help="start the four Gradio apps on ports 7860-7863").set_defaults(func=cmd_apps)
+    commands.add_parser("apps", help="start every app, each on its port from 7860").set_defaults(func=cmd_apps)
+    one = commands.add_parser("app", help="run one app (a dataset, or <dataset>-monitoring) in this process")
+    one.add_argument("app")
+    one.set_defaults(func=cmd_app)
     spaces = commands.add_parser("spaces", help="Hugging Face Space bundles").add_subparsers(
         dest="action", required=True
     )
     build = spaces.add_parser("build", help="write APP's Space bundle into DIR")
-    build.add_argument("app", choices=list(APP_PORTS))
+    build.add_argument("app", help="a dataset's app, or <dataset>-monitoring")
     build.add_argument("dir")
     build.set_defaults(func=cmd_spaces_build)
-    deploy = spaces.add_parser("deploy", help="build APP and upload it to a Space (token from HF_TOKEN)")
-    deploy.add_argument("app", choices=list(APP_PORTS))
-    deploy.add_argument("--repo", required=True, help="OWNER/NAME of the Space")
+    deploy = spaces.add_parser("deploy", help="build APP (or --all) and upload it to a Space (token from HF_TOKEN)")
+    deploy.add_argument("app", nargs="?", help="a dataset's app, or <dataset>-monitoring")
+    deploy.add_argument("--repo", help="OWNER/NAME of the Space")
+    deploy.add_argument("--all", action="store_true", help="every registered app, each to OWNER/<app>")
+    deploy.add_argument("--owner", help="your Hugging Face user, for --all (default: SML_SPACES_OWNER)")
     deploy.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
     deploy.set_defaults(func=cmd_spaces_deploy)
     return parser

@@ -8,34 +8,23 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serverless_ml import monitoring
+from serverless_ml import datasets, monitoring
+from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.files import write_atomic
-from serverless_ml.pipelines import DatasetSpec
+from serverless_ml.inference import logged_predictions
 from serverless_ml.settings import get_settings
 
-TITLES = {
-    "iris": ("Iris", "A synthetic iris flower a day; the model predicts its variety from four measurements."),
-    "titanic": ("Titanic", "A synthetic passenger a day; the model predicts whether they survived."),
-}
-APPS = {"iris": ("iris", "iris-monitoring"), "titanic": ("titanic", "titanic-monitoring")}
 
-
-def _specs() -> list[DatasetSpec]:
-    from serverless_ml import iris, titanic
-
-    return [iris.SPEC, titanic.SPEC]
-
-
-def _history(fs: Any, spec: DatasetSpec):
+def _history(fs: Any, dataset: Dataset):
     import pandas as pd
 
     # both backends return None for a feature group that does not exist (hsfs FeatureStore.get_feature_group)
-    predictions_fg = fs.get_feature_group(spec.predictions_group, version=1)
-    return pd.DataFrame() if predictions_fg is None else monitoring.logged_predictions(predictions_fg)
+    predictions_fg = fs.get_feature_group(dataset.predictions_group, version=1)
+    return pd.DataFrame() if predictions_fg is None else logged_predictions(predictions_fg)
 
 
-def _model(project: Any, name: str) -> dict | None:
-    model = project.get_model_registry().get_best_model(name, "accuracy", "max")
+def _model(project: Any, dataset: Dataset) -> dict | None:
+    model = dataset.best_model(project.get_model_registry())
     if model is None:
         return None
     created = getattr(model, "created", None)
@@ -47,40 +36,39 @@ def _model(project: Any, name: str) -> dict | None:
     }
 
 
-def dataset_context(project: Any, spec: DatasetSpec, docs: Path) -> dict:
+def dataset_context(project: Any, dataset: Dataset, docs: Path) -> dict:
     """Everything the template shows for one dataset."""
     import json
 
-    history = _history(project.get_feature_store(), spec)
-    folder = docs / spec.name
+    history = _history(project.get_feature_store(), dataset)
+    folder = docs / dataset.name
     images = {
-        name: f"{spec.name}/{name}?v={int((folder / name).stat().st_mtime)}"
-        for name in monitoring.IMAGES
+        name: f"{dataset.name}/{name}?v={int((folder / name).stat().st_mtime)}"
+        for name in IMAGES
         if (folder / name).exists()
     }
     status_file = folder / "status.json"
     status = json.loads(status_file.read_text()) if status_file.exists() else {}
-    newest = history.sort_values([spec.event_time, spec.primary_key]).iloc[-1] if not history.empty else None
+    newest = history.sort_values([dataset.event_time, dataset.primary_key]).iloc[-1] if not history.empty else None
     owner = get_settings().spaces_owner
     apps = [
         {"title": f"{'Watch' if app.endswith('monitoring') else 'Try'} the model: {app} app",
          "href": f"https://huggingface.co/spaces/{owner}/{app}" if owner else "https://huggingface.co/spaces"}
-        for app in APPS[spec.name]
+        for app in dataset.apps
     ]  # fmt: skip
-    notebooks = sorted((docs / "runs" / spec.name).glob("*.html"))
-    title, blurb = TITLES[spec.name]
+    notebooks = sorted((docs / "runs" / dataset.name).glob("*.html"))
     return {
-        "name": spec.name,
-        "title": title,
-        "blurb": blurb,
-        "images": images if len(images) == len(monitoring.IMAGES) else {},
-        "newest_predicted": spec.display(newest["predicted"]) if newest is not None else None,
-        "newest_actual": spec.display(newest["label"]) if newest is not None else None,
-        "recent": monitoring.recent_predictions(history, spec).to_dict("records") if not history.empty else [],
-        "model": _model(project, spec.name),
+        "name": dataset.name,
+        "title": dataset.title,
+        "blurb": dataset.blurb,
+        "images": images if len(images) == len(IMAGES) else {},
+        "newest_predicted": dataset.display(newest["predicted"]) if newest is not None else None,
+        "newest_actual": dataset.display(newest["label"]) if newest is not None else None,
+        "recent": monitoring.recent_predictions(history, dataset).to_dict("records") if not history.empty else [],
+        "model": _model(project, dataset),
         "last_run": status.get("last_run"),
         "run_date": status.get("run_date"),
-        "notebooks": [{"href": f"runs/{spec.name}/{p.name}", "title": p.stem.replace("_", " ")} for p in notebooks],
+        "notebooks": [{"href": f"runs/{dataset.name}/{p.name}", "title": p.stem.replace("_", " ")} for p in notebooks],
         "apps": apps,
     }
 
@@ -94,7 +82,7 @@ def build_dashboard(docs: Path | None = None) -> Path:
     project = serverless_ml.login()
     environment = Environment(loader=PackageLoader("serverless_ml"), autoescape=select_autoescape(["html", "j2"]))
     page = environment.get_template("index.html.j2").render(
-        datasets=[dataset_context(project, spec, docs) for spec in _specs()],
+        datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],
         built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         backend=settings.backend,
     )

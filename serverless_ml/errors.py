@@ -25,6 +25,16 @@ class ParameterError(ServerlessMLError, ValueError):
     """A notebook or command parameter has a value it cannot take."""
 
 
+class RunFirstError(ServerlessMLError):
+    """A notebook cannot go on until an earlier step has run; the message says which.
+
+    Jupyter shows it as that one line, not a traceback (IPython's `_render_traceback_` hook).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
 class HopsworksOnlyError(ServerlessMLError, NotImplementedError):
     """A Hopsworks feature the local backend does not have (model serving, deployments, query filters)."""
 

@@ -11,22 +11,33 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from serverless_ml.errors import SchemaError
-from serverless_ml.pipelines import BACKFILL_TIME, DatasetSpec, daily_event_time, daily_id, rng_for
-from serverless_ml.registry import TrainingResult
-from serverless_ml.training import label_series, search_and_evaluate
+from serverless_ml.datasets import Dataset
+from serverless_ml.errors import RunFirstError, SchemaError
+from serverless_ml.samples import BACKFILL_TIME, daily_event_time, daily_id, rng_for
+from serverless_ml.training import TrainingResult, label_series, search_and_evaluate
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 VARIETIES = ("Setosa", "Versicolor", "Virginica")
-#: What the apps ask for: the four measurements in cm.
-INPUT_KINDS = dict.fromkeys(FEATURES, "number")
-SPEC = DatasetSpec(
+DATASET = Dataset(
     name="iris",
+    title="Iris: which variety is this flower?",
+    blurb="A synthetic flower a day, measured in centimetres, scored by a KNN model.",
     label="variety",
     classes=VARIETIES,
     class_names=VARIETIES,
-    primary_key="id",
     images={v: f"iris_{v.lower()}.png" for v in VARIETIES},
+    primary_key="id",
+    description="Iris flowers: sepal and petal length and width (cm) and the variety",
+    input_kinds=dict.fromkeys(FEATURES, "number"),  # the app asks for the four measurements in cm
+    input_labels={
+        "sepal_length": "Sepal length (cm)",
+        "sepal_width": "Sepal width (cm)",
+        "petal_length": "Petal length (cm)",
+        "petal_width": "Petal width (cm)",
+    },
+    examples=[[5.1, 3.5, 1.4, 0.2], [6.0, 2.7, 4.5, 1.5], [6.7, 3.1, 5.6, 2.2]],
+    app_title="Which iris is this?",
+    app_emoji="🌸",
 )
 
 
@@ -50,6 +61,8 @@ def backfill_frame(flowers: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def fit_generator(stored: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
     """Per variety: mean, covariance and observed range of the four measurements."""
+    if stored.empty:
+        raise RunFirstError("there are no stored flowers yet: run 1_feature_pipeline.ipynb with BACKFILL=True first")
     missing = [c for c in [*FEATURES, "variety"] if c not in stored.columns]
     if missing:
         raise SchemaError(f"the stored flowers lack column(s) {missing}")
@@ -66,7 +79,9 @@ def fit_generator(stored: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
             "high": values.max(axis=0),
         }
     if not model:
-        raise SchemaError("no variety has 5 stored flowers to learn from: run the backfill first")
+        raise RunFirstError(
+            "no variety has 5 stored flowers to learn from: run 1_feature_pipeline.ipynb with BACKFILL=True first"
+        )
     return model
 
 
@@ -87,7 +102,7 @@ def synthetic_flowers(generator: dict, n: int, rng: np.random.Generator) -> pd.D
 
 def synthetic_flower(stored: pd.DataFrame, run_date: date, seed: int | None = None) -> pd.DataFrame:
     """The day's flower as a feature group row, with the id and event time of `run_date`."""
-    flower = synthetic_flowers(fit_generator(stored), 1, rng_for(run_date, seed, SPEC.name))
+    flower = synthetic_flowers(fit_generator(stored), 1, rng_for(run_date, seed, DATASET.name))
     flower.insert(0, "id", np.int64(daily_id(run_date)))
     flower["event_time"] = daily_event_time(run_date)
     return flower
@@ -101,4 +116,4 @@ def candidates() -> list[tuple[Pipeline, dict]]:
 
 def train(X: pd.DataFrame, y: pd.DataFrame | pd.Series, seed: int = 0) -> TrainingResult:
     """Fit the Iris pipeline on a split of `X, y` and score it on the held-out part."""
-    return search_and_evaluate(X[FEATURES], label_series(y, SPEC.label), candidates(), seed)
+    return search_and_evaluate(X[FEATURES], label_series(y, DATASET.label), candidates(), seed)

@@ -17,7 +17,6 @@ from serverless_ml.errors import ServerlessMLError
 from serverless_ml.files import write_atomic
 from serverless_ml.settings import REPO_ROOT
 
-NOTEBOOKS = REPO_ROOT / "notebooks"
 STAGES = {
     "eda": "0_eda",
     "feature": "1_feature_pipeline",
@@ -32,9 +31,8 @@ class NotebookError(ServerlessMLError):
     def __init__(self, notebook: Path, cell: int | None, ename: str, evalue: str, output: Path) -> None:
         self.notebook, self.cell, self.ename, self.evalue, self.output = notebook, cell, ename, evalue, output
         where = f"cell {cell}" if cell is not None else "a cell"
-        super().__init__(
-            f"{notebook.relative_to(REPO_ROOT)} failed in {where}: {ename}: {evalue} (executed copy: {output})"
-        )
+        shown = notebook.relative_to(REPO_ROOT) if notebook.is_relative_to(REPO_ROOT) else notebook
+        super().__init__(f"{shown} failed in {where}: {ename}: {evalue} (executed copy: {output})")
 
 
 def _kernel_options() -> dict[str, Any]:
@@ -75,8 +73,10 @@ class IpcKernelManager(QuietShutdownKernelManager):
 
 
 def notebook_path(dataset: str, stage: str) -> Path:
-    """The notebook of a dataset's stage (`feature`, `training`, `inference`, `eda`)."""
-    return NOTEBOOKS / dataset / f"{STAGES[stage]}.ipynb"
+    """The notebook of a registered dataset's stage (`feature`, `training`, `inference`, `eda`)."""
+    from serverless_ml import datasets
+
+    return datasets.get(dataset).notebook_dir / f"{STAGES[stage]}.ipynb"
 
 
 def run_notebook(dataset: str, stage: str, parameters: dict[str, Any], output_dir: Path) -> Path:

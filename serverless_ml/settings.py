@@ -6,9 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverless_ml.errors import ParameterError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TITANIC_URL = "https://raw.githubusercontent.com/ID2223KTH/id2223kth.github.io/master/assignments/2023/lab1/titanic.csv"
 BACKENDS = ("local", "hopsworks")
+#: The dataset modules, each defining `DATASET`; `SML_DATASETS` (comma-separated) replaces the list.
+DATASET_MODULES = ("serverless_ml.iris", "serverless_ml.titanic")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Settings:
     spaces_owner: str | None = None
     pages_url: str | None = None
     hf_token: str | None = None
+    datasets: tuple[str, ...] = DATASET_MODULES
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.hopsworks_api_key else "unset"
@@ -42,12 +47,12 @@ def get_settings() -> Settings:
     if not backend:
         backend = "hopsworks" if key else "local"
     if backend not in BACKENDS:
-        raise ValueError(f"SML_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+        raise ParameterError(f"SML_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
     timeout = env.get("SML_LOCK_TIMEOUT", "60")
     try:
         lock_timeout = float(timeout)
     except ValueError:
-        raise ValueError(f"SML_LOCK_TIMEOUT={timeout!r} is not a number of seconds") from None
+        raise ParameterError(f"SML_LOCK_TIMEOUT={timeout!r} is not a number of seconds") from None
     return Settings(
         home=Path(env.get("SML_HOME") or REPO_ROOT / ".sml").expanduser().resolve(),
         docs=Path(env.get("SML_DOCS") or REPO_ROOT / "docs").expanduser().resolve(),
@@ -58,4 +63,5 @@ def get_settings() -> Settings:
         spaces_owner=env.get("SML_SPACES_OWNER") or None,
         pages_url=(env.get("SML_PAGES_URL") or "").rstrip("/") or None,
         hf_token=env.get("HF_TOKEN") or None,
+        datasets=tuple(m.strip() for m in (env.get("SML_DATASETS") or "").split(",") if m.strip()) or DATASET_MODULES,
     )

@@ -6,17 +6,22 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
-from serverless_ml.errors import NotFoundError, ParameterError
+from serverless_ml import datasets
+from serverless_ml.errors import ParameterError, RunFirstError
 from serverless_ml.settings import REPO_ROOT, get_settings
 
-APPS = {
-    "iris": ("iris", "🌸", "Which iris is this?"),
-    "titanic": ("titanic", "🚢", "Would you have survived the Titanic?"),
-    "iris-monitoring": ("iris", "📈", "Iris model monitoring"),
-    "titanic-monitoring": ("titanic", "📈", "Titanic model monitoring"),
-}
-#: What every bundle imports (serverless_ml's modules the apps reach), pinned as in requirements.txt.
-BASE_REQUIREMENTS = ["gradio", "pandas", "numpy", "scikit-learn", "joblib", "matplotlib", "seaborn"]
+#: What every bundle imports (apps.py and the modules it reaches), pinned as in requirements.txt.
+BASE_REQUIREMENTS = ["gradio", "pandas", "numpy", "scikit-learn", "joblib"]
+#: The app.py of a dataset without its own under apps/.
+_GENERIC_APP = """\"\"\"{title}: Gradio, locally or as a Hugging Face Space.\"\"\"
+
+from serverless_ml.apps import app
+
+demo = app({name!r})
+
+if __name__ == "__main__":
+    demo.launch()
+"""
 _PACKAGE_SKIP = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyi", "cli.py", "__main__.py", "modal_app.py", "templates"
 )
@@ -26,8 +31,15 @@ def _pinned(names: list[str]) -> list[str]:
     return [f"{name}=={version(name)}" for name in names]
 
 
+def _title(app: str) -> tuple[str, str]:
+    dataset = datasets.for_app(app)
+    if app.endswith("-monitoring"):
+        return "📈", f"{dataset.name.capitalize()} model monitoring"
+    return dataset.app_emoji, dataset.app_title
+
+
 def _front_matter(app: str) -> str:
-    _, emoji, title = APPS[app]
+    emoji, title = _title(app)
     return (
         f"---\ntitle: {title}\nemoji: {emoji}\ncolorFrom: indigo\ncolorTo: blue\nsdk: gradio\n"
         f"sdk_version: {version('gradio')}\napp_file: app.py\npinned: false\n---\n\n"
@@ -38,14 +50,16 @@ def _front_matter(app: str) -> str:
 
 def build(app: str, target: Path) -> list[Path]:
     """Write the Space bundle of `app` into `target`; return the files written."""
-    if app not in APPS:
-        raise ParameterError(f"unknown app {app!r}: expected one of {', '.join(APPS)}")
-    dataset = APPS[app][0]
+    dataset = datasets.for_app(app).name
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise ParameterError(f"{target} is not empty: give a new or empty folder for the bundle")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(REPO_ROOT / "apps" / app / "app.py", target / "app.py")
+    script = REPO_ROOT / "apps" / app / "app.py"
+    if script.is_file():
+        shutil.copy2(script, target / "app.py")
+    else:
+        (target / "app.py").write_text(_GENERIC_APP.format(title=_title(app)[1], name=app))
     shutil.copytree(REPO_ROOT / "serverless_ml", target / "serverless_ml", ignore=_PACKAGE_SKIP)
     shutil.copytree(REPO_ROOT / "assets", target / "assets", ignore=shutil.ignore_patterns("*.py"))
     requirements = list(BASE_REQUIREMENTS)
@@ -66,9 +80,9 @@ def build(app: str, target: Path) -> list[Path]:
 def _bundle_model(dataset: str, folder: Path) -> None:
     import serverless_ml
 
-    model = serverless_ml.login().get_model_registry().get_best_model(dataset, "accuracy", "max")
+    model = datasets.get(dataset).best_model(serverless_ml.login().get_model_registry())
     if model is None:
-        raise NotFoundError(f"no {dataset} model is registered: run `make run` before building the Space")
+        raise RunFirstError(f"no {dataset} model is registered: run `make run` before building the Space")
     model.download(str(folder))
 
 

@@ -18,33 +18,48 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from serverless_ml.errors import NotFoundError, SchemaError
+from serverless_ml.datasets import Dataset
+from serverless_ml.errors import NotFoundError, RunFirstError, SchemaError
 from serverless_ml.files import write_atomic
-from serverless_ml.pipelines import BACKFILL_TIME, DatasetSpec, daily_event_time, daily_id, rng_for
-from serverless_ml.registry import TrainingResult
+from serverless_ml.samples import BACKFILL_TIME, daily_event_time, daily_id, rng_for
 from serverless_ml.settings import get_settings
-from serverless_ml.training import label_series, search_and_evaluate
+from serverless_ml.training import TrainingResult, label_series, search_and_evaluate
 
 RAW_COLUMNS = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
 NUMERIC_RAW = ["PassengerId", "Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
-#: What a person can tell about a passenger; the registered pipeline predicts from exactly these.
-INPUTS = ["pclass", "sex", "age", "sibsp", "parch", "fare", "embarked", "title", "surname"]
-#: What the apps ask for; title and surname may be left out (`?`).
-INPUT_KINDS = {
-    "pclass": "category", "sex": "category", "age": "number", "sibsp": "integer", "parch": "integer",
-    "fare": "number", "embarked": "category", "title": "category?", "surname": "text?",
-}  # fmt: skip
 TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
-PORTS = {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"}
 _TITLE_MAP = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}
-SPEC = DatasetSpec(
+DATASET = Dataset(
     name="titanic",
+    title="Titanic: would this passenger survive?",
+    blurb="A synthetic passenger a day, drawn from the real ones, scored by the best of three model families.",
     label="survived",
     classes=(0, 1),
     class_names=("Died", "Survived"),
-    primary_key="passengerid",
     images={0: "titanic_died.png", 1: "titanic_survived.png"},
-)
+    primary_key="passengerid",
+    description="Titanic passengers: what a person can tell about them, and whether they survived",
+    # what the app asks for; title and surname may be left out (`?`)
+    input_kinds={
+        "pclass": "category", "sex": "category", "age": "number", "sibsp": "integer", "parch": "integer",
+        "fare": "number", "embarked": "category", "title": "category?", "surname": "text?",
+    },
+    input_labels={
+        "pclass": "Ticket class", "sex": "Sex", "age": "Age (years)", "sibsp": "Siblings and spouses aboard",
+        "parch": "Parents and children aboard", "fare": "Fare (pounds)", "embarked": "Port of embarkation",
+        "title": "Title (optional)", "surname": "Surname (optional)",
+    },
+    choice_names={
+        "embarked": {"S": "Southampton", "C": "Cherbourg", "Q": "Queenstown"},
+        "pclass": {1: "1st class", 2: "2nd class", 3: "3rd class"},
+    },
+    examples=[[1, "female", 29.0, 0, 0, 211.3, "S", None, ""], [3, "male", 22.0, 1, 0, 7.25, "S", None, ""],
+              [2, "male", 4.0, 1, 1, 26.0, "S", "Master", ""]],
+    app_title="Would you have survived the Titanic?",
+    app_emoji="🚢",
+)  # fmt: skip
+#: What a person can tell about a passenger; the registered pipeline predicts from exactly these.
+INPUTS = list(DATASET.input_kinds)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -128,7 +143,7 @@ def backfill_frame(source: str | None = None) -> pd.DataFrame:
 def survival_rate(stored: pd.DataFrame) -> float:
     """The share of stored (real) passengers who survived."""
     if stored.empty:
-        raise SchemaError("no stored passengers to learn from: run the backfill first")
+        raise RunFirstError("no stored passengers to learn from: run 1_feature_pipeline.ipynb with BACKFILL=True first")
     return float(stored["survived"].mean())
 
 
@@ -169,7 +184,7 @@ def synthetic_passengers(stored: pd.DataFrame, n: int, rng: np.random.Generator)
 
 def synthetic_passenger(stored: pd.DataFrame, run_date: date, seed: int | None = None) -> pd.DataFrame:
     """The day's passenger as a feature group row, with the id and event time of `run_date`."""
-    passenger = synthetic_passengers(stored, 1, rng_for(run_date, seed, SPEC.name))
+    passenger = synthetic_passengers(stored, 1, rng_for(run_date, seed, DATASET.name))
     passenger["surname"] = f"Synthetic {run_date.isoformat()}"
     passenger.insert(0, "passengerid", np.int64(daily_id(run_date)))
     passenger["event_time"] = daily_event_time(run_date)
@@ -272,4 +287,4 @@ def candidates(seed: int = 0) -> list[tuple[Pipeline, dict]]:
 
 def train(X: pd.DataFrame, y: pd.DataFrame | pd.Series, seed: int = 0) -> TrainingResult:
     """Compare the candidates by cross-validation on a training split; test the winner once."""
-    return search_and_evaluate(X[INPUTS], label_series(y, SPEC.label), candidates(seed), seed, repeats=1)
+    return search_and_evaluate(X[INPUTS], label_series(y, DATASET.label), candidates(seed), seed, repeats=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -9,9 +10,20 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, cross_val_score, train_test_split
 
-from serverless_ml.registry import TrainingResult
-
 TEST_SIZE = 0.2
+
+
+@dataclass
+class TrainingResult:
+    """A fitted pipeline with what the registry records about it."""
+
+    pipeline: Any
+    metrics: dict[str, float]
+    X_train: pd.DataFrame
+    y_train: pd.Series
+    y_test: pd.Series
+    y_pred: Any
+    description: str
 
 
 def label_series(y: pd.DataFrame | pd.Series, label: str) -> pd.Series:

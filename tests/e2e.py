@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from datetime import date
 from pathlib import Path
 
 from PIL import Image
 
-from serverless_ml import monitoring
-from serverless_ml.pipelines import DatasetSpec, daily_id
+from serverless_ml.datasets import IMAGES, Dataset
+from serverless_ml.inference import logged_predictions
+from serverless_ml.model_files import model_schema, write_model_folder
 from serverless_ml.runner import run_notebook
+from serverless_ml.samples import daily_id
 from tests.conftest import PYTHON, REPO
 
 
@@ -20,19 +23,30 @@ def run_day(dataset: str, day: date, runs: Path) -> None:
     run_notebook(dataset, "inference", {"RUN_DATE": day.isoformat()}, runs)
 
 
-def counts(project, spec: DatasetSpec) -> tuple[int, int]:
+def counts(project, spec: Dataset) -> tuple[int, int]:
     """Rows in the dataset's feature group and in its predictions feature group."""
     fs = project.get_feature_store()
     return len(fs.get_feature_group(spec.name, version=1).read()), len(
-        monitoring.logged_predictions(monitoring.predictions_group(fs, spec))
+        logged_predictions(fs.get_feature_group(spec.predictions_group, version=1))
     )
 
 
-def predictions(project, spec: DatasetSpec):
+def predictions(project, spec: Dataset):
     """The logged predictions, sorted by sample id."""
     fs = project.get_feature_store()
     frame = fs.get_feature_group(spec.predictions_group, version=1).read()
     return frame.sort_values(spec.primary_key).reset_index(drop=True)
+
+
+def register_model(model_registry, dataset: Dataset, result) -> object:
+    """Register a trained pipeline as the training notebooks do: write its folder, create, save."""
+    folder = write_model_folder(Path(tempfile.mkdtemp()) / dataset.name, result.pipeline, result.X_train,
+                                dataset.input_kinds)  # fmt: skip
+    model = model_registry.python.create_model(
+        name=dataset.model_name, metrics=result.metrics, input_example=result.X_train.head(1),
+        model_schema=model_schema(result.X_train, result.y_train), description=result.description,
+    )  # fmt: skip
+    return model.save(str(folder))
 
 
 def daily_ids(days: list[date]) -> list[int]:
@@ -41,7 +55,7 @@ def daily_ids(days: list[date]) -> list[int]:
 
 def assert_valid_images(folder: Path) -> None:
     """Every monitoring image exists, is a PNG and has a reasonable size."""
-    for name in monitoring.IMAGES:
+    for name in IMAGES:
         path = folder / name
         assert path.stat().st_size > 2_000, name
         with Image.open(path) as image:

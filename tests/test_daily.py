@@ -1,158 +1,35 @@
-"""The daily command end to end, in its own processes, and its dashboard in a real browser."""
+"""The daily run's wiring (serverless_ml/daily.py): what needs running, the status file."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
+import json
+from datetime import date
 
-import pytest
+import pandas as pd
 
-from tests.conftest import REPO, free_port
-from tests.e2e import cli, predictions_count
-
-DAYS = ["2026-05-01", "2026-05-02", "2026-05-03"]
-SECRETS = {"HOPSWORKS_API_KEY": "hw-fake-key-5c1e7a9d0b", "HF_TOKEN": "hf_fakeToken9f8e7d6c5b"}
-BROWSERS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]  # fmt: skip
+from serverless_ml import daily, iris
 
 
-@pytest.fixture(scope="module")
-def daily(tmp_path_factory, titanic_csv):
-    """Day 1 with a broken Titanic source, then days 1-3 and day 2 again, with fake secrets set."""
-    root = tmp_path_factory.mktemp("daily")
-    env = {**os.environ, **SECRETS, "SML_BACKEND": "local", "SML_HOME": str(root / "home"),
-           "SML_DOCS": str(root / "docs"), "SML_TITANIC_CSV": str(root / "missing.csv")}  # fmt: skip
-    broken = cli(env, "daily", "--date", DAYS[0])
-    env["SML_TITANIC_CSV"] = titanic_csv[0]
-    runs = [cli(env, "daily", "--date", day) for day in [*DAYS, DAYS[1]]]
-    return root, env, broken, runs
+def test_an_empty_store_needs_everything(project):
+    assert daily.needs_backfill("iris") and daily.needs_training("iris")
+    # a feature group created but never written (a daily run before any backfill) still needs one
+    project.get_feature_store().get_or_create_feature_group("iris", version=1, primary_key=["id"])
+    assert daily.needs_backfill("iris")
 
 
-def test_a_failing_dataset_does_not_stop_the_other(daily):
-    _, _, broken, _ = daily
-    assert broken.returncode == 1
-    assert "notebooks/titanic/1_feature_pipeline.ipynb failed in cell 3" in broken.stderr
-    assert "missing.csv does not exist" in broken.stderr
-    assert f"iris: inference {DAYS[0]}" in broken.stdout
+def test_a_backfilled_store_needs_only_training(project):
+    fs = project.get_feature_store()
+    group = fs.get_or_create_feature_group("iris", version=1, primary_key=["id"], event_time="event_time")
+    group.insert(iris.backfill_frame().head(10))
+    assert not daily.needs_backfill("iris") and daily.needs_training("iris")
 
 
-def test_three_dates_and_a_repeat_leave_three_predictions_each(daily):
-    _, env, _, runs = daily
-    for run in runs:
-        assert run.returncode == 0, run.stderr[-2000:]
-    assert predictions_count(env, "iris") == 3
-    assert predictions_count(env, "titanic") == 3
+def test_status_is_written_whole(sml_env):
+    path = daily.write_status("iris", date(2026, 3, 1))
+    status = json.loads(path.read_text())
+    assert status["run_date"] == "2026-03-01" and pd.Timestamp(status["last_run"]).year >= 2026
+    assert not list(path.parent.glob(".*"))  # no temporary file left beside it
 
 
-def test_one_line_per_step_with_its_duration(daily):
-    lines = daily[3][1].stdout.splitlines()
-    steps = [line for line in lines if line.rstrip().endswith(" s")]
-    assert [s.split()[0:3] for s in steps[:2]] == [["iris:", "feature", DAYS[1]], ["iris:", "inference", DAYS[1]]]
-    assert "Dashboard:" in daily[3][1].stdout and "make apps" in daily[3][1].stdout
-
-
-def test_executed_notebooks_are_kept_and_rendered(daily):
-    root = daily[0]
-    assert len(list((root / "home" / "runs").iterdir())) == 5
-    html = (root / "docs" / "runs" / "iris" / "iris_3_batch_inference_pipeline.html").read_text()
-    assert "Score only the new flowers" in html and "cdnjs" not in html
-
-
-def test_no_secret_is_written_anywhere(daily):
-    root, _, broken, runs = daily
-    outputs = [broken.stdout, broken.stderr] + [r.stdout + r.stderr for r in runs]
-    written = [p for p in root.rglob("*") if p.is_file()]
-    assert len(written) > 30
-    for secret in SECRETS.values():
-        assert not any(secret in text for text in outputs)
-        for path in written:
-            assert secret.encode() not in path.read_bytes(), f"{secret[:6]}... found in {path}"
-
-
-def test_dashboard_in_a_real_browser(daily, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    browser_path = next((b for b in BROWSERS if shutil.which(b)), None)
-    assert browser_path, f"no Chromium found at {BROWSERS}: install Debian's chromium package"
-    docs = daily[0] / "docs"
-    port = free_port()
-    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(docs)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_FLAGS)
-            failed: list[str] = []
-            for width in (390, 1280):  # a phone and a laptop
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.on("requestfailed", lambda request: failed.append(request.url))
-                page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-                for attempt in range(50):
-                    try:
-                        page.goto(f"http://127.0.0.1:{port}/index.html", wait_until="networkidle")
-                        break
-                    except Exception:
-                        if attempt == 49:
-                            raise
-                        page.wait_for_timeout(100)
-                images = page.eval_on_selector_all(
-                    "img", "els => els.map(e => ({src: e.src, alt: e.alt, w: e.naturalWidth}))")  # fmt: skip
-                assert len(images) == 10
-                assert all(i["w"] > 0 for i in images), images
-                assert all(i["alt"].strip() for i in images)
-                assert all(i["src"].startswith(f"http://127.0.0.1:{port}/") for i in images)
-                assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-                page.screenshot(path=str(REPO / ".pytest_cache" / f"dashboard-{width}.png"), full_page=True)
-            browser.close()
-        assert failed == []
-    finally:
-        server.kill()
-        server.wait()
-    assert "Model card" in (docs / "index.html").read_text()
-
-
-def test_bad_date_is_one_clear_line(sml_env):
-    result = cli(dict(os.environ), "daily", "--date", "2026-99-01")
-    assert result.returncode == 2
-    assert result.stderr.strip() == "error: --date='2026-99-01' is not a date: expected YYYY-MM-DD, or None for today"
-
-
-def test_modal_app_runs_the_daily_entry_point_once_a_day(monkeypatch):
-    import modal
-
-    from serverless_ml import cli, modal_app
-
-    assert modal_app.SCHEDULE == "0 6 * * *"
-    assert 'cron_string: "0 6 * * *"' in str(modal.Cron(modal_app.SCHEDULE).proto_message)
-    assert isinstance(modal_app.daily, modal.Function)
-    calls = []
-    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 0)
-    monkeypatch.delenv("SML_BACKEND", raising=False)
-    assert modal_app.daily.local() == 0
-    assert calls == [["daily"]]
-    assert os.environ["SML_BACKEND"] == "hopsworks"
-
-
-@pytest.mark.parametrize("tool", ["check-jsonschema", "zizmor"])
-def test_workflows_pass_the_checks(tool):
-    workflows = sorted(str(p) for p in (REPO / ".github" / "workflows").glob("*.yml"))
-    assert len(workflows) >= 2
-    binary = str(Path(sys.executable).parent / tool)
-    if tool == "zizmor":
-        cmd = [binary, "--offline", "--min-severity", "medium", *workflows]
-    else:
-        cmd = [binary, "--builtin-schema", "vendor.github-workflows", *workflows]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_workflow_actions_are_pinned_by_hash():
-    import re
-
-    for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
-        for line in workflow.read_text().splitlines():
-            if "uses:" in line:
-                assert re.search(r"@[0-9a-f]{40} # v\d", line), f"{workflow.name}: {line.strip()}"
+def test_runs_dir_is_new_per_command(sml_env):
+    assert daily.runs_dir(date(2026, 3, 1)).name.startswith("2026-03-01_")

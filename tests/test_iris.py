@@ -10,7 +10,7 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from serverless_ml import iris
-from serverless_ml.errors import SchemaError
+from serverless_ml.errors import RunFirstError
 from serverless_ml.training import repeated_cv_accuracy
 
 
@@ -50,9 +50,10 @@ def test_generator_is_realistic(real):
     assert (model.predict(flowers[iris.FEATURES]) == flowers["variety"]).mean() >= 0.90
 
 
-def test_generator_needs_stored_flowers():
-    with pytest.raises(SchemaError, match="backfill"):
-        iris.fit_generator(pd.DataFrame(columns=[*iris.FEATURES, "variety"]))
+@pytest.mark.parametrize("stored", [pd.DataFrame(), pd.DataFrame(columns=[*iris.FEATURES, "variety"])])
+def test_generator_needs_stored_flowers(stored):
+    with pytest.raises(RunFirstError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first"):
+        iris.fit_generator(stored)
 
 
 def test_trained_pipeline_meets_the_quality_bar(real):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import serverless_ml
-from serverless_ml.iris import SPEC
+from serverless_ml.iris import DATASET as SPEC
 from serverless_ml.runner import NotebookError, run_notebook
 from tests.conftest import local_env
 from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
+
+pytestmark = pytest.mark.slow
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 
@@ -84,8 +87,31 @@ def test_bad_parameters_stop_at_once(sml_env, tmp_path, stage, parameters, messa
     assert not (Path(sml_env["SML_HOME"]) / "store.duckdb").exists(), "nothing may be written"
 
 
-def test_inference_without_a_model_says_so_and_exits_cleanly(sml_env, tmp_path):
-    run_notebook("iris", "feature", {"BACKFILL": True}, tmp_path / "runs")
-    executed = run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, tmp_path / "runs")
-    assert "No model 'iris' is registered yet" in executed.read_text()
+def _error_lines(executed: Path) -> list[str]:
+    """The traceback lines the executed notebook shows for its failing cell."""
+    notebook = nbformat.read(executed, as_version=4)
+    return [
+        line for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error" for line in o.traceback
+    ]
+
+
+def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
+    runs = tmp_path / "runs"
+    # the daily sample before any backfill: one line, no traceback
+    with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first") as daily:
+        run_notebook("iris", "feature", {"RUN_DATE": "2026-01-01"}, runs)
+    assert _error_lines(daily.value.output) == [f"RunFirstError: {daily.value.evalue}"]
+    # training before the backfill (the failed daily run left an empty feature group behind)
+    with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first"):
+        run_notebook("iris", "training", {}, runs)
+    run_notebook("iris", "feature", {"BACKFILL": True}, runs)
+    with pytest.raises(
+        NotebookError, match=r"no iris model is registered yet: run 2_training_pipeline\.ipynb first"
+    ) as no_model:
+        run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs)
+    assert len(_error_lines(no_model.value.output)) == 1
     assert not (Path(sml_env["SML_DOCS"]) / "iris" / "accuracy.png").exists()
+    run_notebook("iris", "training", {}, runs)
+    # a model but no daily sample yet: nothing to score, and the notebook says which step adds one
+    executed = run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs)
+    assert "1_feature_pipeline.ipynb with BACKFILL=False first" in executed.read_text()

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from serverless_ml import iris, monitoring
+from serverless_ml import datasets, iris, monitoring
 from tests.conftest import PYTHON, REPO
 
-SPEC = iris.SPEC
+SPEC = iris.DATASET
 
 
 def _history(rows) -> pd.DataFrame:
@@ -64,7 +64,7 @@ def test_recent_predictions_newest_first():
 def test_write_monitoring_images(tmp_path: Path):
     history = _history([("2026-01-01", "Setosa", "Setosa"), ("2026-01-03", "Versicolor", "Virginica")])
     paths = monitoring.write_monitoring_images(history, SPEC, tmp_path)
-    assert sorted(p.name for p in paths) == sorted([*monitoring.IMAGES, monitoring.TABLE])
+    assert sorted(p.name for p in paths) == sorted([*datasets.IMAGES, datasets.TABLE])
     assert pd.read_csv(tmp_path / "recent.csv")["date"].tolist() == ["2026-01-03", "2026-01-01"]
     for path in paths[:-1]:
         with Image.open(path) as image:
@@ -79,8 +79,8 @@ def test_no_history_draws_nothing(tmp_path: Path):
 
 
 def test_importing_the_package_leaves_the_matplotlib_backend_alone():
-    # a notebook imports these (the training notebooks through registry); its inline backend must stay
-    modules = ["monitoring", "registry", "iris", "titanic", "dashboard", "runner", "cli"]
+    # a notebook imports these; its inline backend must stay
+    modules = ["monitoring", "inference", "model_files", "apps", "iris", "titanic", "dashboard", "runner", "cli"]
     code = (
         "import matplotlib; matplotlib.use('svg')\n"
         + "".join(f"import serverless_ml.{m}\n" for m in modules)

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from serverless_ml.runner import NOTEBOOKS
+from serverless_ml.settings import REPO_ROOT
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
 
 ALL = sorted(NOTEBOOKS.rglob("*.ipynb"))
 PIPELINES = [p for p in ALL if p.name[0] in "123"]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.e2e import cli, predictions_count
+
+pytestmark = pytest.mark.slow
 
 
 def test_simulate_fills_a_dashboard_at_once(tmp_path, sml_env):

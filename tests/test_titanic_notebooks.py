@@ -10,9 +10,11 @@ import pytest
 
 import serverless_ml
 from serverless_ml.runner import NotebookError, run_notebook
-from serverless_ml.titanic import SPEC
+from serverless_ml.titanic import DATASET as SPEC
 from tests.conftest import local_env
 from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
+
+pytestmark = pytest.mark.slow
 
 DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
 

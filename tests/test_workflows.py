@@ -20,7 +20,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from serverless_ml import monitoring
+from serverless_ml import datasets
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -147,7 +147,7 @@ def test_the_dashboard_and_its_images_are_in_the_clone_docs(replay):
     page = _Images()
     page.feed((docs / "index.html").read_text())
     shown = {urlsplit(source).path for source in page.sources}
-    assert shown == {f"{dataset}/{name}" for dataset in ("iris", "titanic") for name in monitoring.IMAGES}
+    assert shown == {f"{dataset}/{name}" for dataset in ("iris", "titanic") for name in datasets.IMAGES}
     for image_path in shown:
         with Image.open(docs / image_path) as image:
             image.verify()

@@ -1,0 +1,45 @@
+"""The static dashboard (serverless_ml/dashboard.py), rendered from a small store."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pandas as pd
+
+from serverless_ml import dashboard, iris, monitoring
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images, self.headings, self._in_h2 = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        self._in_h2 = tag == "h2"
+
+    def handle_data(self, data):
+        if self._in_h2 and data.strip():
+            self.headings.append(data.strip())
+
+
+def test_an_empty_store_renders_every_dataset(sml_env, tmp_path):
+    page = _Page()
+    page.feed(dashboard.build_dashboard(tmp_path).read_text())
+    assert iris.DATASET.title in page.headings and page.images == []
+
+
+def test_images_and_model_of_a_dataset(project, tmp_path):
+    history = pd.DataFrame(
+        {"id": [1, 2], "event_time": pd.to_datetime(["2026-03-01", "2026-03-02"]), "predicted": ["Setosa"] * 2,
+         "label": ["Setosa", "Virginica"], "model_version": 1}
+    )  # fmt: skip
+    monitoring.write_monitoring_images(history, iris.DATASET, tmp_path / "iris")
+    predictions = project.get_feature_store().get_or_create_feature_group(
+        "iris_predictions", version=1, primary_key=["id"], event_time="event_time"
+    )
+    predictions.insert(history)
+    context = dashboard.dataset_context(project, iris.DATASET, tmp_path)
+    assert len(context["images"]) == 5 and context["newest_actual"] == "Virginica"
+    assert [row["actual"] for row in context["recent"]] == ["Virginica", "Setosa"] and context["model"] is None
