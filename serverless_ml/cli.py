@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from serverless_ml import datasets
-from serverless_ml.daily import daily_one, runs_dir, step
+from serverless_ml.daily import check_date, check_store, daily_one, runs_dir, step
 from serverless_ml.errors import ParameterError, ServerlessMLError
 from serverless_ml.parameters import parse_run_date
 from serverless_ml.runner import NotebookError, timed
@@ -39,13 +39,16 @@ def _dashboard() -> Path:
 
 
 def cmd_daily(args: argparse.Namespace) -> int:
-    run_date = parse_run_date(args.date, "--date")
+    run_date = check_date(parse_run_date(args.date, "--date"), "--date")
+    chosen = _datasets(args.dataset)
+    check_store()
     runs = runs_dir(run_date)
-    failed = _each(_datasets(args.dataset), lambda d: daily_one(d, run_date, runs))
+    failed = _each(chosen, lambda d: daily_one(d, run_date, runs))
     index = _dashboard()
     print(f"Dashboard: {index}")
     print(f"  view it: python -m http.server --directory {index.parent} 8000, then http://127.0.0.1:8000/")
-    print("  try the models: make apps (Gradio on http://127.0.0.1:7860-7863)")
+    ports = datasets.app_ports()
+    print(f"  try the models: make apps (Gradio on http://127.0.0.1:{min(ports.values())}-{max(ports.values())})")
     return _report(failed)
 
 
@@ -54,8 +57,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     if args.days < 1:
         raise ParameterError("--days must be at least 1")
-    end = parse_run_date(args.end, "--end")
+    end = check_date(parse_run_date(args.end, "--end"), "--end")
     days = [end - timedelta(days=n) for n in range(args.days - 1, -1, -1)]
+    check_date(days[0], f"--days {args.days} before --end: the first day,")
+    check_store()
     runs = runs_dir(end)
     failed: set[str] = set()
     for dataset in _datasets(args.dataset):
@@ -68,11 +73,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    check_store()
     runs = runs_dir(datetime.now(UTC).date())
     return _report(_each(_datasets(args.dataset), lambda d: step(d, "feature", {"BACKFILL": True}, runs)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    check_store()
     runs = runs_dir(datetime.now(UTC).date())
     return _report(_each(_datasets(args.dataset), lambda d: step(d, "training", {}, runs)))
 

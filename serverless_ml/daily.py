@@ -7,12 +7,36 @@ which ones run, and records each dataset's last run for the dashboard.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from serverless_ml.errors import ParameterError
 from serverless_ml.files import write_atomic
-from serverless_ml.runner import render_html, run_notebook, timed
+from serverless_ml.runner import NotebookError, render_html, run_notebook, timed
+from serverless_ml.samples import DAILY_START
 from serverless_ml.settings import get_settings
+
+
+def check_date(run_date: date, option: str) -> date:
+    """`run_date` if a daily sample may carry it: from `DAILY_START` to tomorrow (UTC).
+
+    An earlier date would slip a synthetic sample among the real ones the model trains on; a later
+    one would stretch the monitoring charts into the future. Neither can be undone by a re-run.
+    """
+    first, last = DAILY_START.date(), datetime.now(UTC).date() + timedelta(days=1)
+    if not first <= run_date <= last:
+        raise ParameterError(f"{option} {run_date} is outside the daily samples' dates: expected {first} to {last}")
+    return run_date
+
+
+def check_store() -> None:
+    """Open the store once before any step: one that cannot be opened stops the command here.
+
+    Raises `StoreError` (locked, unreadable, corrupt, not a store) naming the path and the cause.
+    """
+    import serverless_ml
+
+    serverless_ml.login().get_feature_store().get_feature_groups()
 
 
 def runs_dir(run_date: date) -> Path:
@@ -24,11 +48,21 @@ def runs_dir(run_date: date) -> Path:
 def step(dataset: str, stage: str, parameters: dict, runs: Path, publish: bool = True) -> Path:
     """Run one notebook with a timed line; publish its HTML for the dashboard."""
     label = f"{dataset}: {stage}" + (f" {parameters['RUN_DATE']}" if "RUN_DATE" in parameters else "")
-    with timed(label):
-        executed = run_notebook(dataset, stage, parameters, runs)
+    try:
+        with timed(label):
+            executed = run_notebook(dataset, stage, parameters, runs)
+    except NotebookError as error:  # the failed run's page shows where it stopped
+        if publish and error.output.exists():
+            render_html(error.output, run_page(dataset, error.output))
+        raise
     if publish:
-        render_html(executed, get_settings().docs / "runs" / dataset / executed.with_suffix(".html").name)
+        render_html(executed, run_page(dataset, executed))
     return executed
+
+
+def run_page(dataset: str, executed: Path) -> Path:
+    """Where the HTML of an executed notebook is published, under `SML_DOCS/runs/<dataset>/`."""
+    return get_settings().docs / "runs" / dataset / executed.with_suffix(".html").name
 
 
 def needs_backfill(dataset: str) -> bool:
@@ -60,15 +94,30 @@ def bootstrap(dataset: str, runs: Path) -> None:
         step(dataset, "training", {}, runs)
 
 
-def write_status(dataset: str, run_date: date) -> Path:
-    """Record the dataset's last run for the dashboard, atomically."""
-    status = {"last_run": datetime.now(UTC).isoformat(timespec="seconds"), "run_date": run_date.isoformat()}
+def write_status(dataset: str, run_date: date, error: NotebookError | None = None) -> Path:
+    """Record the dataset's last attempt for the dashboard, atomically: when, for which day, ok or where it failed."""
+    status: dict = {
+        "last_run": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_date": run_date.isoformat(),
+        "ok": error is None,
+    }
+    if error is not None:
+        status.update(
+            notebook=error.notebook.name,
+            cell=error.cell,
+            error=f"{error.ename}: {error.evalue}",
+            page=f"runs/{dataset}/{run_page(dataset, error.output).name}",
+        )
     return write_atomic(get_settings().docs / dataset / "status.json", lambda tmp: tmp.write_text(json.dumps(status)))
 
 
 def daily_one(dataset: str, run_date: date, runs: Path) -> None:
     """One dataset's day: bootstrap if needed, then the feature and batch inference notebooks."""
-    bootstrap(dataset, runs)
-    step(dataset, "feature", {"BACKFILL": False, "RUN_DATE": run_date.isoformat()}, runs)
-    step(dataset, "inference", {"RUN_DATE": run_date.isoformat()}, runs)
+    try:
+        bootstrap(dataset, runs)
+        step(dataset, "feature", {"BACKFILL": False, "RUN_DATE": run_date.isoformat()}, runs)
+        step(dataset, "inference", {"RUN_DATE": run_date.isoformat()}, runs)
+    except NotebookError as error:
+        write_status(dataset, run_date, error)
+        raise
     write_status(dataset, run_date)

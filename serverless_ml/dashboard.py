@@ -12,6 +12,7 @@ from serverless_ml import datasets, monitoring
 from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.files import write_atomic
 from serverless_ml.inference import logged_predictions
+from serverless_ml.runner import FAVICON
 from serverless_ml.settings import get_settings
 
 
@@ -51,10 +52,11 @@ def dataset_context(project: Any, dataset: Dataset, docs: Path) -> dict:
     status = json.loads(status_file.read_text()) if status_file.exists() else {}
     newest = history.sort_values([dataset.event_time, dataset.primary_key]).iloc[-1] if not history.empty else None
     owner = get_settings().spaces_owner
+    # links to the Spaces only when their owner is known: a generic Spaces page helps nobody
     apps = [
-        {"title": f"{'Watch' if app.endswith('monitoring') else 'Try'} the model: {app} app",
-         "href": f"https://huggingface.co/spaces/{owner}/{app}" if owner else "https://huggingface.co/spaces"}
-        for app in dataset.apps
+        {"title": f"{'Watch' if app.endswith('monitoring') else 'Try'} the model: the {app} app",
+         "href": f"https://huggingface.co/spaces/{owner}/{app}"}
+        for app in (dataset.apps if owner else ())
     ]  # fmt: skip
     notebooks = sorted((docs / "runs" / dataset.name).glob("*.html"))
     return {
@@ -68,6 +70,7 @@ def dataset_context(project: Any, dataset: Dataset, docs: Path) -> dict:
         "model": _model(project, dataset),
         "last_run": status.get("last_run"),
         "run_date": status.get("run_date"),
+        "failure": None if status.get("ok", True) else status,
         "notebooks": [{"href": f"runs/{dataset.name}/{p.name}", "title": p.stem.replace("_", " ")} for p in notebooks],
         "apps": apps,
     }
@@ -82,6 +85,7 @@ def build_dashboard(docs: Path | None = None) -> Path:
     project = serverless_ml.login()
     environment = Environment(loader=PackageLoader("serverless_ml"), autoescape=select_autoescape(["html", "j2"]))
     page = environment.get_template("index.html.j2").render(
+        favicon=FAVICON,
         datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],
         built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         backend=settings.backend,

@@ -22,6 +22,8 @@ from serverless_ml.files import copy_atomic, write_atomic
 from serverless_ml.settings import get_settings
 
 RECENT_ROWS = 10
+#: Every chart's size in inches: at 100 dpi, 520 px wide, the width the dashboard shows it at.
+FIGURE_SIZE = (5.2, 4.0)
 
 
 class NotebookFigure(Figure):
@@ -50,11 +52,12 @@ def confusion_matrix_figure(y_true: Any, y_pred: Any, dataset: Dataset, title: s
     """A heatmap with every class on both axes (true on rows, predicted on columns), seen or not."""
     matrix = confusion_matrix(list(y_true), list(y_pred), labels=list(dataset.classes))
     frame = pd.DataFrame(matrix, index=list(dataset.class_names), columns=list(dataset.class_names))
-    figure = NotebookFigure(figsize=(1.6 * len(dataset.classes) + 2, 1.3 * len(dataset.classes) + 1.5))
+    # one size for every dataset, the size the dashboard shows it at: two matrices side by side match
+    figure = NotebookFigure(figsize=FIGURE_SIZE)
     axes = figure.add_subplot()
     import seaborn as sns  # here, not at import: the apps import this module and never draw a heatmap
 
-    sns.heatmap(frame, annot=True, fmt="d", cmap="Blues", cbar=False, ax=axes, vmin=0)
+    sns.heatmap(frame, annot=True, fmt="d", cmap="Blues", cbar=False, ax=axes, vmin=0, annot_kws={"size": 14})
     axes.set_xlabel("Predicted")
     axes.set_ylabel("Actual")
     axes.set_title(title or f"{dataset.name.capitalize()}: all logged predictions")
@@ -82,19 +85,22 @@ def accuracy_by_day(history: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 def accuracy_figure(history: pd.DataFrame, dataset: Dataset) -> NotebookFigure:
     """Accuracy per day (dots) and the rolling 7-day accuracy (line) over time."""
     daily = accuracy_by_day(history, dataset)
-    figure = NotebookFigure(figsize=(7, 3.2))
+    figure = NotebookFigure(figsize=FIGURE_SIZE)
     axes = figure.add_subplot()
     axes.plot(daily["day"], daily["accuracy"], "o", alpha=0.5, label="that day")
-    axes.plot(daily["day"], daily["rolling_7d"], "-", linewidth=2, label="rolling 7 days")
+    # markers too, so a single day's rolling value shows
+    axes.plot(daily["day"], daily["rolling_7d"], "-", marker=".", linewidth=2, label="rolling 7 days")
     axes.set_ylim(-0.05, 1.05)
     axes.set_ylabel("Accuracy")
-    axes.set_title(f"{dataset.name.capitalize()}: accuracy over time")
-    axes.legend(loc="lower left")
+    axes.set_title(f"{dataset.name.capitalize()}: accuracy over time", pad=28)
+    # the legend sits above the axes, where it can hide no point
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     first, last = daily["day"].min(), daily["day"].max()
-    pad = max(pd.Timedelta(days=1), (pd.Timedelta(days=7) - (last - first)) / 2)
-    axes.set_xlim(first - pad, last + pad)  # at least a week wide, so ticks fall on whole days
-    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    half_day = pd.Timedelta(hours=12)
+    # a week wide at least, ending at the last day: no empty future on the axis
+    axes.set_xlim(min(first, last - pd.Timedelta(days=6)) - half_day, last + half_day)
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
     figure.autofmt_xdate()
     return figure
 

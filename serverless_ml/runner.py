@@ -137,6 +137,12 @@ def timed(label: str):
     return _timer()
 
 
+#: A small inline icon (no request to anywhere) for the dashboard and the run pages.
+FAVICON = (
+    '<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 viewBox=%270 0 16 16%27%3E'
+    "%3Crect width=%2716%27 height=%2716%27 rx=%273%27 fill=%27%232b6cb0%27/%3E%3Cpath d=%27M3 11l3-4 3 3 4-6%27 "
+    'stroke=%27white%27 stroke-width=%271.8%27 fill=%27none%27/%3E%3C/svg%3E">'
+)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 
 
@@ -145,7 +151,13 @@ def render_html(executed: Path, target: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = nbformat.read(executed, as_version=4)
+    # the page title: the notebook's first heading ("Iris 3: the batch inference pipeline"), not "Notebook"
+    heading = next((c.source.lstrip("# ").splitlines()[0] for c in notebook.cells if c.cell_type == "markdown"), "")
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(
+        notebook, resources={"metadata": {"name": heading or executed.stem}}
+    )
+    body = body.replace("<head>", f"<head>\n{FAVICON}", 1)
     # drop the scripts nbconvert loads from CDNs (MathJax, require.js, mermaid): pages work offline
     body = _SCRIPT.sub(lambda m: "" if "https://cdn" in m.group(0) else m.group(0), body)
     return write_atomic(target, lambda tmp: tmp.write_text(body, encoding="utf-8"))

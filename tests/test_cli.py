@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from serverless_ml import cli
+from tests.conftest import PYTHON
 
 
 def test_every_command_is_there():
@@ -41,3 +45,50 @@ def test_deploy_all_dry_run_lists_every_app(sml_env, capsys, monkeypatch, tmp_pa
     out = capsys.readouterr().out
     for app in ("iris", "titanic", "iris-monitoring", "titanic-monitoring"):
         assert f"Would upload 1 files to the Space me/{app}:" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["daily", "--date", "1999-12-31"],
+        ["daily", "--date", "2999-01-01"],
+        ["simulate", "--days", "3", "--end", "2000-01-02"],
+    ],
+)
+def test_dates_outside_the_daily_samples_are_refused(sml_env, capsys, argv):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "is outside the daily samples' dates: expected 2000-01-01 to " in err and err.count("\n") == 1
+
+
+def _store_file(sml_env) -> Path:
+    home = Path(sml_env["SML_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    return home / "store.duckdb"
+
+
+@pytest.mark.parametrize("command", [["daily"], ["backfill"], ["train"], ["simulate", "--days", "2"]])
+def test_a_store_that_cannot_be_opened_stops_everything(sml_env, capsys, command):
+    store = _store_file(sml_env)
+    store.write_bytes(b"not a database" * 300)
+    assert cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot open the local store {store}") and err.count("\n") == 1
+    assert store.read_bytes() == b"not a database" * 300
+    assert not (Path(sml_env["SML_HOME"]) / "runs").exists()  # no step was attempted
+
+
+def test_a_store_held_by_another_process(sml_env, capsys, monkeypatch):
+    store = _store_file(sml_env)
+    hold = f"import duckdb, time; c = duckdb.connect({str(store)!r}); print('held', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([PYTHON, "-c", hold], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("SML_LOCK_TIMEOUT", "0.5")
+        assert cli.main(["daily"]) == 2
+        err = capsys.readouterr().err
+        assert f"the local store {store} is held by another process" in err and err.count("\n") == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (Path(sml_env["SML_HOME"]) / "runs").exists()

@@ -29,6 +29,7 @@ def daily(tmp_path_factory, titanic_csv):
     env = {**os.environ, **SECRETS, "SML_BACKEND": "local", "SML_HOME": str(root / "home"),
            "SML_DOCS": str(root / "docs"), "SML_TITANIC_CSV": str(root / "missing.csv")}  # fmt: skip
     broken = cli(env, "daily", "--date", DAYS[0])
+    broken.page = (root / "docs" / "index.html").read_text()  # the dashboard right after the failure
     env["SML_TITANIC_CSV"] = titanic_csv[0]
     runs = [cli(env, "daily", "--date", day) for day in [*DAYS, DAYS[1]]]
     return root, env, broken, runs
@@ -40,6 +41,18 @@ def test_a_failing_dataset_does_not_stop_the_other(daily):
     assert "notebooks/titanic/1_feature_pipeline.ipynb failed in cell 3" in broken.stderr
     assert "missing.csv does not exist" in broken.stderr
     assert f"iris: inference {DAYS[0]}" in broken.stdout
+
+
+def test_the_dashboard_shows_the_failed_run(daily):
+    root, _, broken, _ = daily
+    titanic = broken.page.split('id="titanic"')[1]
+    assert "The last run failed" in titanic and "1_feature_pipeline.ipynb</code>, cell 3" in titanic
+    assert "missing.csv does not exist" in titanic
+    link = titanic.split('<a href="')[1].split('"')[0]
+    assert (root / "docs" / link).is_file(), link  # the failed run's page shows where it stopped
+    assert "The last run failed" not in broken.page.split('id="titanic"')[0]  # iris ran fine
+    # a later success replaces the failure
+    assert "The last run failed" not in (root / "docs" / "index.html").read_text()
 
 
 def test_three_dates_and_a_repeat_leave_three_predictions_each(daily):
@@ -102,7 +115,7 @@ def test_dashboard_in_a_real_browser(daily, tmp_path):
                         page.wait_for_timeout(100)
                 images = page.eval_on_selector_all(
                     "img", "els => els.map(e => ({src: e.src, alt: e.alt, w: e.naturalWidth}))")  # fmt: skip
-                assert len(images) == 10
+                assert len(images) == 8  # four per dataset; the recent predictions are a table
                 assert all(i["w"] > 0 for i in images), images
                 assert all(i["alt"].strip() for i in images)
                 assert all(i["src"].startswith(f"http://127.0.0.1:{port}/") for i in images)

@@ -43,3 +43,23 @@ def test_images_and_model_of_a_dataset(project, tmp_path):
     context = dashboard.dataset_context(project, iris.DATASET, tmp_path)
     assert len(context["images"]) == 5 and context["newest_actual"] == "Virginica"
     assert [row["actual"] for row in context["recent"]] == ["Virginica", "Setosa"] and context["model"] is None
+
+
+def test_a_failed_last_run_is_shown_plainly(sml_env, tmp_path):
+    (tmp_path / "titanic").mkdir()
+    (tmp_path / "titanic" / "status.json").write_text(
+        '{"last_run": "2026-03-02T06:00:00+00:00", "run_date": "2026-03-02", "ok": false, "notebook": '
+        '"1_feature_pipeline.ipynb", "cell": 3, "error": "NotFoundError: no CSV", "page": "runs/titanic/t.html"}'
+    )
+    page = dashboard.build_dashboard(tmp_path).read_text()
+    titanic = page.split('id="titanic"')[1]
+    assert "The last run failed" in titanic and "NotFoundError: no CSV" in titanic
+    assert 'href="runs/titanic/t.html"' in titanic and "The last run failed" not in page.split('id="titanic"')[0]
+
+
+def test_spaces_are_linked_only_when_their_owner_is_known(project, tmp_path, monkeypatch):
+    monkeypatch.delenv("SML_SPACES_OWNER", raising=False)
+    assert dashboard.dataset_context(project, iris.DATASET, tmp_path)["apps"] == []
+    monkeypatch.setenv("SML_SPACES_OWNER", "me")
+    hrefs = [a["href"] for a in dashboard.dataset_context(project, iris.DATASET, tmp_path)["apps"]]
+    assert hrefs == ["https://huggingface.co/spaces/me/iris", "https://huggingface.co/spaces/me/iris-monitoring"]

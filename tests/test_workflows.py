@@ -65,15 +65,18 @@ def _step_env(base: dict[str, str], runner_temp: Path, *layers: dict[str, str]) 
 
 
 class _Images(HTMLParser):
-    """The `src` of every `<img>` in a page."""
+    """The `src` of every `<img>` and the `href` of every link in a page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sources: list[str] = []
+        self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img":
             self.sources.append(dict(attrs)["src"] or "")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +150,8 @@ def test_the_dashboard_and_its_images_are_in_the_clone_docs(replay):
     page = _Images()
     page.feed((docs / "index.html").read_text())
     shown = {urlsplit(source).path for source in page.sources}
+    # every monitoring image: shown, or (the recent predictions, a table on the page) linked
+    shown |= {urlsplit(link).path for link in page.links if link.endswith(".png") or ".png?" in link}
     assert shown == {f"{dataset}/{name}" for dataset in ("iris", "titanic") for name in datasets.IMAGES}
     for image_path in shown:
         with Image.open(docs / image_path) as image:
