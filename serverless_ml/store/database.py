@@ -33,7 +33,15 @@ ALTER TABLE _sml_feature_groups ADD COLUMN IF NOT EXISTS feature_descriptions VA
 CREATE TABLE IF NOT EXISTS _sml_training_datasets (
     fv_name VARCHAR, fv_version INTEGER, version INTEGER, spec VARCHAR, created_at TIMESTAMP,
     PRIMARY KEY (fv_name, fv_version, version));
+CREATE SEQUENCE IF NOT EXISTS _sml_validation_ids;
+CREATE TABLE IF NOT EXISTS _sml_expectation_suites (
+    fg_name VARCHAR, fg_version INTEGER, id BIGINT, suite VARCHAR, created_at TIMESTAMP,
+    PRIMARY KEY (fg_name, fg_version));
+CREATE TABLE IF NOT EXISTS _sml_validation_reports (
+    id BIGINT, fg_name VARCHAR, fg_version INTEGER, validation_time TIMESTAMP, ingestion_result VARCHAR,
+    success BOOLEAN, report VARCHAR);
 """
+_UPGRADED = {"_sml_training_datasets", "_sml_expectation_suites", "_sml_validation_reports"}
 
 
 def _is_lock_error(error: Exception) -> bool:
@@ -108,7 +116,7 @@ class Database:
             rows = con.execute("SELECT value FROM _sml_meta WHERE key = 'format'").fetchall()
             if rows != [(FORMAT,)]:
                 raise StoreError(f"{self.path} has store format {rows}, expected {FORMAT!r}")
-            if not {"_sml_training_datasets"} <= tables:
+            if not tables >= _UPGRADED:
                 con.execute(_UPGRADE)
             return
         con.execute("BEGIN TRANSACTION")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from serverless_ml.errors import SchemaError
+from serverless_ml.store import validation
 from serverless_ml.store.database import Database
 from serverless_ml.store.query import Query
 from serverless_ml.store.schema import (
@@ -22,7 +24,9 @@ from serverless_ml.store.schema import (
     sql_type,
     to_store,
 )
-from serverless_ml.store.util import TimeLike, no_local_effect, quote
+from serverless_ml.store.util import TimeLike, no_local_effect, quote, to_timestamp
+
+HAS_GE = validation.HAS_GREAT_EXPECTATIONS  # the SDK's default for every `ge_type`
 
 
 def group_row(con: Any, name: str, version: int) -> tuple | None:
@@ -59,6 +63,7 @@ class FeatureGroup:
         description: str,
         schema: dict[str, str] | None,
         descriptions: dict[str, str] | None = None,
+        expectation_suite: Any = None,
     ) -> None:
         self._db = db
         self.name = name
@@ -68,6 +73,8 @@ class FeatureGroup:
         self.description = description
         self._schema = schema
         self._descriptions = dict(descriptions or {})
+        # FeatureGroup.__init__ -> expectation_suite setter: kept here until the group is registered
+        self._expectation_suite = None if expectation_suite is None else validation.to_suite(expectation_suite)
 
     def __repr__(self) -> str:
         return f"FeatureGroup({self.name!r}, version={self.version})"
@@ -130,11 +137,7 @@ class FeatureGroup:
     def _register(self) -> None:
         with self._db.transaction() as con:
             if group_row(con, self.name, self.version) is None:
-                con.execute(
-                    "INSERT INTO _sml_feature_groups (name, version, primary_key, event_time, description, schema, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, NULL, now())",
-                    [self.name, self.version, json.dumps(self.primary_key), self.event_time, self.description],
-                )
+                self._register_in(con)
 
     def insert(
         self,
@@ -156,12 +159,19 @@ class FeatureGroup:
         - A key repeated within one DataFrame keeps its last row, with a warning.
         - `overwrite=True` drops all rows first (`FeatureGroupEngine._insert`).
         - `wait` is accepted: locally every insert is readable as soon as it returns.
+        - With an expectation suite, Great Expectations validates the DataFrame after the schema check
+          (`FeatureGroupEngine._insert`); the report is saved and returned as a GE object. A failed
+          `strict` suite writes no row and raises `DataValidationException`; `always` writes the rows.
         """
         if operation not in ("upsert", "insert"):
             raise SchemaError(f"operation must be 'upsert' or 'insert', got {operation!r}")
         if storage not in (None, "offline", "online"):
             raise SchemaError(f"storage must be None, 'offline' or 'online', got {storage!r}")
         no_local_effect("FeatureGroup.insert", kwargs, write_options=write_options)
+        # FeatureGroup.insert: validation_options={"save_report": True, **validation_options}
+        options = {"save_report": True, **(validation_options or {})}
+        suite = self._suite_to_run(options)
+        report = None
         with self._db.transaction() as con:
             row = group_row(con, self.name, self.version)
             if row is None:  # a group from create_feature_group is registered by its first write
@@ -183,24 +193,58 @@ class FeatureGroup:
                 )
             else:
                 check_compatible(schema, df_schema, self.name)
-            frame = to_store(frame, schema)
-            if operation == "upsert":  # "insert" appends as it comes (DeltaEngine._write_delta_rs_dataset)
-                frame = self._deduplicate(frame)
-            con.register("_sml_insert", frame)
-            try:
-                if overwrite:
-                    con.execute(f"DELETE FROM {self.table}")
-                elif not new and operation == "upsert" and self._merge_key:
-                    match = " AND ".join(
-                        f"{self.table}.{quote(k)} IS NOT DISTINCT FROM _sml_insert.{quote(k)}" for k in self._merge_key
-                    )
-                    con.execute(f"DELETE FROM {self.table} USING _sml_insert WHERE {match}")
-                columns = ", ".join(quote(c) for c in schema)
-                con.execute(f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM _sml_insert")
-            finally:
-                con.unregister("_sml_insert")
+            if suite is not None:
+                report = self._validate_insert(con, frame, suite, options)
+            if report is None or report.ingestion_result != "REJECTED":  # FeatureGroupEngine._insert raises first
+                self._write(con, frame, schema, new, overwrite, operation)
         self._schema = schema
-        return None, None
+        if report is not None and report.ingestion_result == "REJECTED":
+            raise validation.rejected(self.name, report)
+        # FeatureGroup.insert returns (job, ge_report.to_ge_type())
+        return None, None if report is None else report.to_ge_type()
+
+    def _write(
+        self, con: Any, frame: pd.DataFrame, schema: dict[str, str], new: bool, overwrite: bool, operation: str
+    ) -> None:
+        frame = to_store(frame, schema)
+        if operation == "upsert":  # "insert" appends as it comes (DeltaEngine._write_delta_rs_dataset)
+            frame = self._deduplicate(frame)
+        con.register("_sml_insert", frame)
+        try:
+            if overwrite:
+                con.execute(f"DELETE FROM {self.table}")
+            elif not new and operation == "upsert" and self._merge_key:
+                match = " AND ".join(
+                    f"{self.table}.{quote(k)} IS NOT DISTINCT FROM _sml_insert.{quote(k)}" for k in self._merge_key
+                )
+                con.execute(f"DELETE FROM {self.table} USING _sml_insert WHERE {match}")
+            columns = ", ".join(quote(c) for c in schema)
+            con.execute(f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM _sml_insert")
+        finally:
+            con.unregister("_sml_insert")
+
+    def _suite_to_run(self, options: dict) -> Any:
+        """The suite an insert runs, or None (`GreatExpectationEngine._fetch_or_convert_expectation_suite`).
+
+        Read before the write's transaction, so that importing Great Expectations never holds the store.
+        """
+        suite = self._fetch_suite() if options.get("fetch_expectation_suite", True) else self._expectation_suite
+        if not validation.should_run(suite, options):
+            return None
+        validation._batch_definition()  # GE's context, built once per process
+        return suite
+
+    def _validate_insert(self, con: Any, frame: pd.DataFrame, suite: Any, options: dict) -> Any:
+        """`GreatExpectationEngine._validate(..., ingestion_result="INGESTED", ge_type=False)` within the insert."""
+        ge_report = validation.run(frame, suite, options.get("ge_validate_kwargs"))
+        print("Validation succeeded." if ge_report.success else "Validation failed.")
+        ingestion_result = "INGESTED"
+        if not ge_report.success and suite.validation_ingestion_policy == "STRICT":
+            ingestion_result = "REJECTED"
+        report = validation.to_report(ge_report, ingestion_result)
+        if options.get("save_report"):
+            report = self._save_report_in(con, report)
+        return report
 
     def _register_in(self, con: Any) -> None:
         con.execute(
@@ -208,6 +252,8 @@ class FeatureGroup:
             "VALUES (?, ?, ?, ?, ?, NULL, now())",
             [self.name, self.version, json.dumps(self.primary_key), self.event_time, self.description],
         )
+        if self._expectation_suite is not None:  # the suite travels with the group's metadata (FeatureGroup.to_dict)
+            self._save_suite_in(con, self._expectation_suite)
 
     @property
     def _merge_key(self) -> list[str]:
@@ -264,7 +310,7 @@ class FeatureGroup:
                 f"{int(repeated.sum())} row(s) repeat a key {self._merge_key} of feature group {self.name!r} within "
                 f"this insert (for example {example}); the last row of each key is kept.",
                 FeatureGroupWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             frame = frame[~repeated]
         return frame
@@ -273,6 +319,229 @@ class FeatureGroup:
     def _columns_sql(schema: dict[str, str]) -> str:
         # no PRIMARY KEY constraint: DuckDB's index would make bulk inserts several times slower
         return ", ".join(f"{quote(c)} {sql_type(t)}" for c, t in schema.items())
+
+    # --- data validation (hsfs.feature_group.FeatureGroupBase / FeatureGroup) ----------------------------
+
+    @property
+    def expectation_suite(self) -> Any:
+        """The attached suite as an `hsfs` ExpectationSuite, or None (`FeatureGroupBase.expectation_suite`)."""
+        return self.get_expectation_suite(ge_type=False)
+
+    def _fetch_suite(self) -> Any:
+        # FeatureGroupBase.get_expectation_suite: a registered group asks the store; a new one keeps its own
+        with self._db.connect() as con:
+            registered = group_row(con, self.name, self.version) is not None
+            row = self._suite_row(con) if registered else None
+        if registered:
+            self._expectation_suite = None if row is None else validation.suite_from_json(row[1])
+        return self._expectation_suite
+
+    def _suite_row(self, con: Any) -> tuple | None:
+        rows = con.execute(
+            "SELECT id, suite FROM _sml_expectation_suites WHERE fg_name = ? AND fg_version = ?",
+            [self.name, self.version],
+        ).fetchall()
+        return rows[0] if rows else None
+
+    def _save_suite_in(self, con: Any, suite: Any) -> None:
+        """Attach `suite`, replacing the one attached (`ExpectationSuiteEngine._save`).
+
+        The replaced suite's id, and the id of each expectation that still carries its `expectationId`,
+        are kept, so that their validation history goes on; new expectations get new ids.
+        """
+        current = self._suite_row(con)
+        known: set[int] = set()
+        if current is not None:
+            suite_id = current[0]
+            known = {e["id"] for e in json.loads(current[1])["expectations"]}
+            con.execute(
+                "DELETE FROM _sml_expectation_suites WHERE fg_name = ? AND fg_version = ?", [self.name, self.version]
+            )
+        else:
+            [(suite_id,)] = con.execute("SELECT nextval('_sml_validation_ids')").fetchall()
+        ids = []
+        for expectation in suite.expectations:
+            kept = expectation.meta.get("expectationId")
+            if kept not in known:
+                [(kept,)] = con.execute("SELECT nextval('_sml_validation_ids')").fetchall()
+            ids.append(kept)
+        con.execute(
+            "INSERT INTO _sml_expectation_suites VALUES (?, ?, ?, ?, now())",
+            [self.name, self.version, suite_id, validation.suite_to_json(suite, suite_id, ids)],
+        )
+
+    def get_expectation_suite(self, ge_type: bool = HAS_GE) -> Any:
+        """The attached suite, or None (`FeatureGroupBase.get_expectation_suite`): a GE suite when `ge_type`."""
+        suite = self._fetch_suite()
+        if suite is not None and ge_type is True:
+            return suite.to_ge_type()
+        return suite
+
+    def save_expectation_suite(
+        self,
+        expectation_suite: Any,
+        run_validation: bool = True,
+        validation_ingestion_policy: str = "always",
+        overwrite: bool = False,
+    ) -> None:
+        """Attach a suite, replacing any attached one (`FeatureGroupBase.save_expectation_suite`).
+
+        A GE suite takes `run_validation` and `validation_ingestion_policy`; an `hsfs` suite keeps its own,
+        as in the SDK. A suite that Great Expectations could not run is refused, naming the problem.
+        With `overwrite=True` the new suite starts a new validation history; former reports are kept.
+        Returns None, as the SDK's method does.
+        """
+        ExpectationSuite = validation._sdk()[0]
+        if isinstance(expectation_suite, ExpectationSuite):
+            suite = validation.to_suite(expectation_suite)
+        elif isinstance(expectation_suite, dict):  # only the FeatureGroup.expectation_suite setter takes a dict
+            raise TypeError(
+                f"The provided expectation suite type `{type(expectation_suite)}` is not supported. Use Great "
+                "Expectation `ExpectationSuite` or HSFS' own `ExpectationSuite` object."
+            )
+        else:
+            suite = validation.to_suite(expectation_suite, run_validation, validation_ingestion_policy)
+        with self._db.transaction() as con:
+            registered = group_row(con, self.name, self.version) is not None
+            if registered:
+                if overwrite:
+                    con.execute(
+                        "DELETE FROM _sml_expectation_suites WHERE fg_name = ? AND fg_version = ?",
+                        [self.name, self.version],
+                    )
+                self._save_suite_in(con, suite)
+        self._expectation_suite = suite
+
+    def delete_expectation_suite(self) -> None:
+        """Detach the suite; its reports stay (`FeatureGroupBase.delete_expectation_suite`)."""
+        with self._db.transaction() as con:
+            con.execute(
+                "DELETE FROM _sml_expectation_suites WHERE fg_name = ? AND fg_version = ?", [self.name, self.version]
+            )
+        self._expectation_suite = None
+
+    def validate(
+        self,
+        dataframe: pd.DataFrame | None = None,
+        expectation_suite: Any = None,
+        save_report: bool = False,
+        validation_options: dict | None = None,
+        ingestion_result: str = "UNKNOWN",
+        ge_type: bool = True,
+    ) -> Any:
+        """Run the attached suite (or `expectation_suite`) on `dataframe` (`FeatureGroup.validate`).
+
+        Without a DataFrame, the feature group's own rows, reported as `FG_DATA`. Returns None when there is
+        no suite or `validation_options={"run_validation": False}`.
+        """
+        if dataframe is None:
+            dataframe = self.read()
+            if ingestion_result.upper() == "UNKNOWN":
+                ingestion_result = "FG_DATA"
+        frame = sanitize_columns(dataframe)  # Engine._convert_to_default_dataframe
+        options = validation_options or {}
+        ingestion_result = ingestion_result.upper()
+        # GreatExpectationEngine._fetch_or_convert_expectation_suite
+        if expectation_suite is not None:
+            suite = validation.to_suite(expectation_suite)
+        elif not options.get("fetch_expectation_suite", True):
+            suite = self._expectation_suite
+        else:
+            suite = self.get_expectation_suite(ge_type=False)
+        if not validation.should_run(suite, options):
+            return None
+        ge_report = validation.run(frame, suite, options.get("ge_validate_kwargs"))
+        print("Validation succeeded." if ge_report.success else "Validation failed.")
+        if not ge_report.success and suite.validation_ingestion_policy == "STRICT" and ingestion_result == "INGESTED":
+            ingestion_result = "REJECTED"
+        # GreatExpectationEngine._save_or_convert_report
+        if options.get("save_report", save_report):
+            return self.save_validation_report(ge_report, ingestion_result=ingestion_result, ge_type=ge_type)
+        if ge_type:
+            return ge_report
+        return validation.to_report(ge_report, ingestion_result)
+
+    def save_validation_report(
+        self, validation_report: Any, ingestion_result: str = "UNKNOWN", ge_type: bool = HAS_GE
+    ) -> Any:
+        """Store a report with this group's name and version (`FeatureGroupBase.save_validation_report`)."""
+        if ingestion_result.upper() not in validation.INGESTION_RESULTS:
+            raise ValueError(
+                f"Invalid Value {ingestion_result} for ingestion_result. "
+                f"Allowed values are {', '.join(validation.INGESTION_RESULTS)}."
+            )
+        report = validation.to_report(validation_report, ingestion_result.upper())
+        with self._db.transaction() as con:
+            if group_row(con, self.name, self.version) is None:
+                raise SchemaError(
+                    f"feature group {self.name!r} version {self.version} is not saved yet: insert or save it "
+                    "before saving validation reports"
+                )
+            saved = self._save_report_in(con, report)
+        return saved.to_ge_type() if ge_type else saved
+
+    def _save_report_in(self, con: Any, report: Any) -> Any:
+        [(report_id,)] = con.execute("SELECT nextval('_sml_validation_ids')").fetchall()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        ingestion_result = str(report.ingestion_result).upper()
+        text = validation.report_to_json(report)
+        con.execute(
+            "INSERT INTO _sml_validation_reports VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [report_id, self.name, self.version, now, ingestion_result, bool(report.success), text],
+        )
+        return validation.report_from_json(text, report_id, now, ingestion_result)
+
+    def _reports(self, where: str = "", params: list | None = None, limit: int | None = None) -> list[tuple]:
+        # ValidationReportApi: sort_by validation_time:desc
+        with self._db.connect() as con:
+            return con.execute(
+                "SELECT id, validation_time, ingestion_result, report FROM _sml_validation_reports "
+                f"WHERE fg_name = ? AND fg_version = ? {where} ORDER BY validation_time DESC, id DESC"
+                + ("" if limit is None else f" LIMIT {int(limit)}"),
+                [self.name, self.version, *(params or [])],
+            ).fetchall()
+
+    def get_latest_validation_report(self, ge_type: bool = HAS_GE) -> Any:
+        """The most recent report, or None (`ValidationReportEngine._get_last`)."""
+        reports = self._reports(limit=1)
+        if not reports:
+            return None
+        report = validation.report_from_json(reports[0][3], *reports[0][:3])
+        return report.to_ge_type() if ge_type else report
+
+    def get_all_validation_reports(self, ge_type: bool = HAS_GE) -> list[Any]:
+        """Every report, newest first (`ValidationReportEngine._get_all`)."""
+        reports = [validation.report_from_json(text, *rest) for *rest, text in self._reports()]
+        return [r.to_ge_type() for r in reports] if ge_type else reports
+
+    def get_validation_history(
+        self,
+        expectation_id: int,
+        start_validation_time: str | int | datetime | date | None = None,
+        end_validation_time: str | int | datetime | date | None = None,
+        filter_by: list[str] | None = None,
+        ge_type: bool = HAS_GE,
+    ) -> list[Any]:
+        """Every result of one expectation, newest first (`ValidationResultEngine._get_validation_history`).
+
+        `filter_by` keeps the named ingestion results; the times bound the validation time, inclusive.
+        """
+        where, params = "", []
+        for value in filter_by or []:  # ValidationResultEngine._build_query_params
+            if value.upper() not in validation.INGESTION_RESULTS:
+                raise ValueError(
+                    f"Illegal Value {value} in filter_by.Allowed values are {', '.join(validation.INGESTION_RESULTS)}"
+                )
+        if filter_by:
+            where += " AND ingestion_result IN (SELECT unnest(?))"
+            params.append([v.upper() for v in filter_by])
+        if start_validation_time is not None:
+            where += " AND validation_time >= ?"
+            params.append(to_timestamp(start_validation_time))
+        if end_validation_time is not None:
+            where += " AND validation_time <= ?"
+            params.append(to_timestamp(end_validation_time))
+        return validation.history(self._reports(where, params), expectation_id, ge_type)
 
     def read(
         self,
@@ -343,4 +612,7 @@ class FeatureGroup:
         with self._db.transaction() as con:
             con.execute(f"DROP TABLE IF EXISTS {self.table}")
             con.execute("DELETE FROM _sml_feature_groups WHERE name = ? AND version = ?", [self.name, self.version])
+            # Hopsworks deletes the group's suite and reports with it
+            for table in ("_sml_expectation_suites", "_sml_validation_reports"):
+                con.execute(f"DELETE FROM {table} WHERE fg_name = ? AND fg_version = ?", [self.name, self.version])
         self._schema = None

@@ -35,7 +35,13 @@ class FeatureStore:
     # --- feature groups ------------------------------------------------------------------------
 
     def _new_group(
-        self, name: str, version: int, description: str | None, primary_key: list[str] | None, event_time: str | None
+        self,
+        name: str,
+        version: int,
+        description: str | None,
+        primary_key: list[str] | None,
+        event_time: str | None,
+        expectation_suite: Any = None,
     ) -> FeatureGroup:
         check_name(name, "feature group name")
         if isinstance(primary_key, str):
@@ -45,7 +51,7 @@ class FeatureStore:
         if isinstance(event_time, list):
             event_time = event_time[0] if event_time else None
         event = feature_name(event_time, warn=True) if event_time else None
-        return FeatureGroup(self._db, name, version, keys, event, description or "", None)
+        return FeatureGroup(self._db, name, version, keys, event, description or "", None, None, expectation_suite)
 
     def create_feature_group(
         self,
@@ -56,12 +62,14 @@ class FeatureStore:
         *,
         primary_key: list[str] | None = None,
         event_time: str | None = None,
+        expectation_suite: Any = None,
         **kwargs: Any,
     ) -> FeatureGroup:
         """A new feature group object, registered by its first `insert` or `save` (`FeatureStore.create_feature_group`).
 
         `version=None` takes the next free version. Hopsworks refuses an existing name and version when
-        the group is saved; locally the refusal comes at once.
+        the group is saved; locally the refusal comes at once. An `expectation_suite` (GE or `hsfs`) is
+        attached when the group is registered, and validates its first insert already.
         """
         no_local_effect("FeatureStore.create_feature_group", kwargs, online_enabled=online_enabled)
         with self._db.connect() as con:
@@ -75,7 +83,7 @@ class FeatureStore:
                     f"feature group {name!r} version {version} already exists: use get_feature_group or "
                     "get_or_create_feature_group, or a new version"
                 )
-        return self._new_group(name, version, description, primary_key, event_time)
+        return self._new_group(name, version, description, primary_key, event_time, expectation_suite)
 
     def get_or_create_feature_group(
         self,
@@ -86,14 +94,18 @@ class FeatureStore:
         *,
         primary_key: list[str] | None = None,
         event_time: str | None = None,
+        expectation_suite: Any = None,
         **kwargs: Any,
     ) -> FeatureGroup:
-        """The feature group `name`/`version`, created (schema set by its first insert) if new."""
+        """The feature group `name`/`version`, created (schema set by its first insert) if new.
+
+        `expectation_suite` is attached only when the group is created (`FeatureStore.get_or_create_feature_group`).
+        """
         no_local_effect("FeatureStore.get_or_create_feature_group", kwargs, online_enabled=online_enabled)
         existing = self._get_group(name, version)
         if existing is not None:
             return existing
-        group = self._new_group(name, version, description, primary_key, event_time)
+        group = self._new_group(name, version, description, primary_key, event_time, expectation_suite)
         group._register()
         return group
 
