@@ -29,6 +29,10 @@ from serverless_ml.store.util import TimeLike, no_local_effect, quote, to_timest
 HAS_GE = validation.HAS_GREAT_EXPECTATIONS  # the SDK's default for every `ge_type`
 
 
+class _NotReadyError(Exception):
+    """Raised inside an insert's transaction when Great Expectations must be imported first."""
+
+
 def group_row(con: Any, name: str, version: int) -> tuple | None:
     """The catalogue row of feature group `name`/`version`, or None."""
     rows = con.execute(
@@ -170,7 +174,20 @@ class FeatureGroup:
         no_local_effect("FeatureGroup.insert", kwargs, write_options=write_options)
         # FeatureGroup.insert: validation_options={"save_report": True, **validation_options}
         options = {"save_report": True, **(validation_options or {})}
-        suite = self._suite_to_run(options)
+        try:
+            schema, report = self._insert_once(features, overwrite, operation, options)
+        except _NotReadyError:
+            # a suite must run and Great Expectations is not imported yet: import it (seconds) with the store
+            # released, then do the insert again; later inserts in this process find it ready
+            validation.warm_up()
+            schema, report = self._insert_once(features, overwrite, operation, options)
+        self._schema = schema
+        if report is not None and report.ingestion_result == "REJECTED":
+            raise validation.rejected(self.name, report)
+        # FeatureGroup.insert returns (job, ge_report.to_ge_type())
+        return None, None if report is None else report.to_ge_type()
+
+    def _insert_once(self, features: Any, overwrite: bool, operation: str, options: dict) -> tuple[dict[str, str], Any]:
         report = None
         with self._db.transaction() as con:
             row = group_row(con, self.name, self.version)
@@ -193,15 +210,12 @@ class FeatureGroup:
                 )
             else:
                 check_compatible(schema, df_schema, self.name)
+            suite = self._suite_in(con, options)
             if suite is not None:
                 report = self._validate_insert(con, frame, suite, options)
             if report is None or report.ingestion_result != "REJECTED":  # FeatureGroupEngine._insert raises first
                 self._write(con, frame, schema, new, overwrite, operation)
-        self._schema = schema
-        if report is not None and report.ingestion_result == "REJECTED":
-            raise validation.rejected(self.name, report)
-        # FeatureGroup.insert returns (job, ge_report.to_ge_type())
-        return None, None if report is None else report.to_ge_type()
+        return schema, report
 
     def _write(
         self, con: Any, frame: pd.DataFrame, schema: dict[str, str], new: bool, overwrite: bool, operation: str
@@ -223,16 +237,19 @@ class FeatureGroup:
         finally:
             con.unregister("_sml_insert")
 
-    def _suite_to_run(self, options: dict) -> Any:
-        """The suite an insert runs, or None (`GreatExpectationEngine._fetch_or_convert_expectation_suite`).
-
-        Read before the write's transaction, so that importing Great Expectations never holds the store.
-        """
-        suite = self._fetch_suite() if options.get("fetch_expectation_suite", True) else self._expectation_suite
-        if not validation.should_run(suite, options):
-            return None
-        validation._batch_definition()  # GE's context, built once per process
-        return suite
+    def _suite_in(self, con: Any, options: dict) -> Any:
+        """The suite this insert runs, or None (`GreatExpectationEngine._fetch_or_convert_expectation_suite`,
+        `_should_run_validation`), read in the insert's own transaction."""
+        if not options.get("fetch_expectation_suite", True):
+            suite = self._expectation_suite
+        else:
+            row = self._suite_row(con)
+            if row is None or not options.get("run_validation", json.loads(row[1])["run_validation"]):
+                return None
+            if not validation.ready():
+                raise _NotReadyError
+            suite = self._expectation_suite = validation.suite_from_json(row[1])
+        return suite if validation.should_run(suite, options) else None
 
     def _validate_insert(self, con: Any, frame: pd.DataFrame, suite: Any, options: dict) -> Any:
         """`GreatExpectationEngine._validate(..., ingestion_result="INGESTED", ge_type=False)` within the insert."""
@@ -310,7 +327,7 @@ class FeatureGroup:
                 f"{int(repeated.sum())} row(s) repeat a key {self._merge_key} of feature group {self.name!r} within "
                 f"this insert (for example {example}); the last row of each key is kept.",
                 FeatureGroupWarning,
-                stacklevel=4,
+                stacklevel=5,  # insert -> _insert_once -> _write -> here
             )
             frame = frame[~repeated]
         return frame

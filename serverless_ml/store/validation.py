@@ -174,6 +174,17 @@ def _batch_definition() -> Any:
     return _CONTEXT["batch"]
 
 
+def ready() -> bool:
+    """Whether Great Expectations is imported and its context built in this process."""
+    return "batch" in _CONTEXT
+
+
+def warm_up() -> None:
+    """Import Great Expectations and the SDK's classes, and build GE's context."""
+    _sdk()
+    _batch_definition()
+
+
 def run(dataframe: pd.DataFrame, suite: Any, ge_validate_kwargs: dict | None = None) -> Any:
     """Great Expectations' report of `suite` on `dataframe` (`Engine._validate_with_great_expectations`, GE 1.x)."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": dataframe})
