@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from serverless_ml import datasets
-from serverless_ml.daily import check_date, check_store, daily_one, runs_dir, step
+from serverless_ml.daily import check_date, check_store, daily_one, runs_dir, simulate_one, step
 from serverless_ml.errors import ParameterError, ServerlessMLError
 from serverless_ml.parameters import parse_run_date
 from serverless_ml.runner import NotebookError, timed
@@ -53,23 +53,17 @@ def cmd_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     if args.days < 1:
         raise ParameterError("--days must be at least 1")
     end = check_date(parse_run_date(args.end, "--end"), "--end")
-    days = [end - timedelta(days=n) for n in range(args.days - 1, -1, -1)]
-    check_date(days[0], f"--days {args.days} before --end: the first day,")
+    start = end - timedelta(days=args.days - 1)
+    check_date(start, f"--days {args.days} before --end: the first day,")
+    chosen = _datasets(args.dataset)
     check_store()
     runs = runs_dir(end)
-    failed: set[str] = set()
-    for dataset in _datasets(args.dataset):
-        for day in tqdm(days, desc=dataset, unit="day", file=sys.stdout):
-            if _each([dataset], lambda d, day=day: daily_one(d, day, runs)):
-                failed.add(dataset)
-                break
+    failed = _each(chosen, lambda d: simulate_one(d, start, end, runs))
     _dashboard()
-    return _report(sorted(failed))
+    return _report(failed)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

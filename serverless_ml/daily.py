@@ -7,6 +7,7 @@ which ones run, and records each dataset's last run for the dashboard.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def runs_dir(run_date: date) -> Path:
 
 def step(dataset: str, stage: str, parameters: dict, runs: Path, publish: bool = True) -> Path:
     """Run one notebook with a timed line; publish its HTML for the dashboard."""
-    label = f"{dataset}: {stage}" + (f" {parameters['RUN_DATE']}" if "RUN_DATE" in parameters else "")
+    days = [parameters[k] for k in ("START_DATE", "RUN_DATE") if k in parameters]
+    label = f"{dataset}: {stage}" + (f" {'..'.join(days)}" if days else "")
     try:
         with timed(label):
             executed = run_notebook(dataset, stage, parameters, runs)
@@ -121,3 +123,26 @@ def daily_one(dataset: str, run_date: date, runs: Path) -> None:
         write_status(dataset, run_date, error)
         raise
     write_status(dataset, run_date)
+
+
+def simulate_one(dataset: str, start: date, end: date, runs: Path) -> None:
+    """Days `start`..`end` at once: each notebook runs once, as the same days run one by one would.
+
+    The feature pipeline writes one sample per day in one insert (`START_DATE`), batch inference
+    scores them all in one pass with its window widened to `start`, and the images are drawn once.
+    """
+    from tqdm import tqdm
+
+    dates = {"START_DATE": start.isoformat(), "RUN_DATE": end.isoformat()}
+    stages = [("feature", {"BACKFILL": False, **dates}), ("inference", dates)]
+    with tqdm(total=len(stages) + 1, desc=dataset, unit="step", file=sys.stdout) as progress:
+        try:
+            bootstrap(dataset, runs)
+            progress.update()
+            for stage, parameters in stages:
+                step(dataset, stage, parameters, runs)
+                progress.update()
+        except NotebookError as error:
+            write_status(dataset, end, error)
+            raise
+    write_status(dataset, end)

@@ -18,14 +18,18 @@ from serverless_ml.datasets import Dataset
 LOOKBACK_DAYS = 30
 
 
-def inference_window(run_date: date, days: int = LOOKBACK_DAYS) -> tuple[pd.Timestamp, pd.Timestamp]:
+def inference_window(
+    run_date: date, days: int = LOOKBACK_DAYS, start: date | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """[start, end) of the event times batch inference reads: the `days` days up to `run_date`.
 
     Reading a window, never the whole feature group, keeps a daily run as cheap in year three as
-    on day one; backfilled rows are older than any window, so they are never scored.
+    on day one; backfilled rows are older than any window, so they are never scored. A `start`
+    further back (a simulated month, say) widens the window to include it.
     """
     end = pd.Timestamp(run_date + timedelta(days=1))
-    return end - pd.Timedelta(days=days + 1), end
+    first = end - pd.Timedelta(days=days + 1)
+    return (min(first, pd.Timestamp(start)) if start is not None else first), end
 
 
 def logged_predictions(predictions_fg: Any, **read_kwargs: Any) -> pd.DataFrame:

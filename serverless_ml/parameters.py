@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from serverless_ml.errors import ParameterError
 
@@ -33,3 +33,13 @@ def check_seed(seed: object) -> int | None:
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
         return seed
     raise ParameterError(f"SEED={seed!r} must be a whole number or None")
+
+
+def run_dates(start: str | date | None, run_date: date) -> list[date]:
+    """The days from `start` (a START_DATE parameter; None: `run_date` alone) to `run_date`, in order."""
+    if start is None or start == "":
+        return [run_date]
+    first = parse_run_date(start, "START_DATE")
+    if first > run_date:
+        raise ParameterError(f"START_DATE={start!r} is after RUN_DATE {run_date}: expected an earlier day")
+    return [first + timedelta(days=n) for n in range((run_date - first).days + 1)]

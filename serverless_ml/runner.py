@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import time
 import uuid
@@ -132,7 +133,10 @@ def timed(label: str):
             yield
             status = "ok"
         finally:
-            print(f"{label:<48} {status:>6} {time.perf_counter() - started:7.1f} s", flush=True)
+            from tqdm import tqdm
+
+            # through tqdm, so the line lands above a progress bar instead of inside it
+            tqdm.write(f"{label:<48} {status:>6} {time.perf_counter() - started:7.1f} s", file=sys.stdout)
 
     return _timer()
 

@@ -59,3 +59,11 @@ def test_predict_batch_adds_a_column_even_when_empty():
 def test_logged_predictions_before_the_first(project):
     group = project.get_feature_store().get_or_create_feature_group("log", version=1, primary_key=["id"])
     assert inference.logged_predictions(group).empty
+
+
+def test_a_start_further_back_widens_the_window():
+    start, end = inference.inference_window(date(2026, 3, 10), days=3, start=date(2026, 1, 1))
+    assert (str(start), str(end)) == ("2026-01-01 00:00:00", "2026-03-11 00:00:00")
+    assert inference.inference_window(date(2026, 3, 10), days=3, start=date(2026, 3, 9))[0] == pd.Timestamp(
+        "2026-03-07"
+    )

@@ -33,3 +33,12 @@ def test_flag_refuses_non_booleans(bad):
 def test_seed_must_be_whole(bad):
     with pytest.raises(ParameterError, match="SEED"):
         check_seed(bad)
+
+
+def test_run_dates_from_start_to_the_run_date():
+    from serverless_ml.parameters import run_dates
+
+    assert run_dates(None, date(2026, 3, 2)) == [date(2026, 3, 2)]
+    assert run_dates("2026-02-27", date(2026, 3, 1)) == [date(2026, 2, 27), date(2026, 2, 28), date(2026, 3, 1)]
+    with pytest.raises(ParameterError, match="START_DATE='2026-03-05' is after RUN_DATE 2026-03-01"):
+        run_dates("2026-03-05", date(2026, 3, 1))

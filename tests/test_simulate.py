@@ -1,20 +1,70 @@
-"""`simulate`: many past days in one go, so a learner sees a full dashboard at once."""
+"""`simulate`: many past days in one go, and the same store as running those days one by one."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 
+import pandas as pd
 import pytest
 
-from tests.e2e import cli, predictions_count
+from serverless_ml.datasets import IMAGES
+from tests.conftest import PYTHON
+from tests.e2e import cli
 
 pytestmark = pytest.mark.slow
 
+DAYS = ["2026-02-08", "2026-02-09", "2026-02-10"]
 
-def test_simulate_fills_a_dashboard_at_once(tmp_path, sml_env):
-    env = {**os.environ, "SML_HOME": str(tmp_path / "home"), "SML_DOCS": str(tmp_path / "docs")}
-    result = cli(env, "simulate", "--days", "10", "--dataset", "iris", "--end", "2026-02-10")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "10/10" in result.stdout  # the progress bar reached the end
-    assert predictions_count(env, "iris") == 10
-    assert (tmp_path / "docs" / "index.html").exists()
+
+def _read(env: dict, group: str, columns: list[str] | None = None) -> pd.DataFrame:
+    code = (
+        "import sys, serverless_ml; fg = serverless_ml.login().get_feature_store()"
+        f".get_feature_group({group!r}, version=1); fg.read().to_pickle(sys.argv[1])"
+    )
+    path = f"{env['SML_HOME']}/{group}.pkl"
+    subprocess.run([PYTHON, "-c", code, path], env=env, check=True)
+    frame = pd.read_pickle(path)
+    return frame[columns or list(frame.columns)].sort_values(frame.columns[0]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """Three days of Iris: by `simulate --days 3` in one store, by three `daily` runs in another."""
+    root = tmp_path_factory.mktemp("simulate")
+
+    def env(name: str) -> dict:
+        return {**os.environ, "SML_BACKEND": "local", "SML_HOME": str(root / name / "home"),
+                "SML_DOCS": str(root / name / "docs")}  # fmt: skip
+
+    simulated = cli(env("simulated"), "simulate", "--days", "3", "--dataset", "iris", "--end", DAYS[-1])
+    daily = [cli(env("daily"), "daily", "--dataset", "iris", "--date", day) for day in DAYS]
+    return root, env, simulated, daily
+
+
+def test_simulate_runs_each_notebook_once(stores):
+    _, _, simulated, daily = stores
+    assert simulated.returncode == 0, simulated.stderr[-3000:]
+    assert all(run.returncode == 0 for run in daily)
+    lines = simulated.stdout.replace("\r", "\n").splitlines()
+    steps = [line for line in lines if line.startswith("iris: ") and line.rstrip().endswith(" s")]
+    assert [s.split()[:3] for s in steps][-2:] == [
+        ["iris:", "feature", f"{DAYS[0]}..{DAYS[-1]}"],
+        ["iris:", "inference", f"{DAYS[0]}..{DAYS[-1]}"],
+    ]
+    assert not any("%|" in s for s in steps)  # no progress bar inside a step line
+    assert "3/3" in simulated.stdout  # the progress bar, per step, reached the end
+
+
+def test_the_same_store_as_day_by_day(stores):
+    root, env, _, _ = stores
+    a, b = env("simulated"), env("daily")
+    pd.testing.assert_frame_equal(_read(a, "iris"), _read(b, "iris"))
+    columns = ["id", "event_time", "predicted", "label", "model_version"]
+    logged = _read(a, "iris_predictions", columns)
+    assert len(logged) == 3
+    pd.testing.assert_frame_equal(logged, _read(b, "iris_predictions", columns))
+    for name in IMAGES:
+        simulated = (root / "simulated" / "docs" / "iris" / name).read_bytes()
+        assert simulated == (root / "daily" / "docs" / "iris" / name).read_bytes(), name
+    assert (root / "simulated" / "docs" / "index.html").exists()
