@@ -36,6 +36,24 @@ def model_folder(dataset: Dataset) -> Path:
     return Path(model.download())
 
 
+def _number(value: Any) -> Any:
+    """`value` as a number if it is one or is text that spells one ("5.1", " 28 "); else unchanged."""
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def shown_range(entry: dict) -> tuple[float, float]:
+    """The range of a number input as the form and its messages show it: two decimals at most, rounded
+    inwards (512.3292 shows as 512.32), so every value shown as allowed is allowed by the true range."""
+    low = math.ceil(round(entry["minimum"] * 100, 6)) / 100  # round first: 0.42 * 100 is 42.00000000000001
+    high = math.floor(round(entry["maximum"] * 100, 6)) / 100
+    return (low, high) if low <= high else (entry["minimum"], entry["maximum"])
+
+
 class Predictor:
     """A registered pipeline with what each of its inputs takes; checks inputs before predicting."""
 
@@ -49,13 +67,19 @@ class Predictor:
         return self.dataset.input_labels.get(name, name)
 
     def check(self, name: str, value: Any) -> Any:
-        """The value if input `name` may take it; otherwise a `ParameterError` naming the field and what it takes."""
+        """The value if input `name` may take it; otherwise a `ParameterError` naming the field and what it takes.
+
+        Numbers may come as text (the form sends what was typed). An empty optional input is missing:
+        NaN for a number, None for a category, "" for text, so the pipeline imputes it.
+        """
         entry, label = self.inputs[name], self.label(name)
+        number = entry["kind"] in ("number", "integer")
         if value is None or (isinstance(value, str) and not value.strip()):
             if entry["optional"]:
-                return None if entry["kind"] != "text" else ""
+                return math.nan if number else None if entry["kind"] != "text" else ""
             raise ParameterError(f"{label} [{name}] is empty: {self._allowed(name)}")
-        if entry["kind"] in ("number", "integer"):
+        if number:
+            value = _number(value)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ParameterError(f"{label} [{name}] must be a number, got {value!r}: {self._allowed(name)}")
             if math.isnan(value) or not entry["minimum"] <= value <= entry["maximum"]:
@@ -76,11 +100,16 @@ class Predictor:
         entry = self.inputs[name]
         if entry["kind"] in ("number", "integer"):
             whole = "a whole number " if entry["kind"] == "integer" else ""
-            return f"expected {whole}between {entry['minimum']:g} and {entry['maximum']:g}"
+            low, high = shown_range(entry)
+            return f"expected {whole}between {low:g} and {high:g}"
         if entry["kind"] == "category":
-            names = {str(k): v for k, v in self.dataset.choice_names.get(name, {}).items()}
-            return "expected one of " + ", ".join(names.get(str(c), str(c)) for c in entry["choices"])
+            return "expected one of " + ", ".join(self.choices(name))
         return "expected text"
+
+    def choices(self, name: str) -> list[str]:
+        """The readable name of each value input `name` takes, in the stored order."""
+        names = {str(k): v for k, v in self.dataset.choice_names.get(name, {}).items()}
+        return [str(names.get(str(c), c)) for c in self.inputs[name]["choices"]]
 
     def predict(self, **values: Any) -> tuple[dict[str, float], str]:
         """Class probabilities (named) and the image of the most likely class."""
@@ -108,8 +137,38 @@ def _refusing(predict: Any) -> Any:
     return wrapper
 
 
+class NumberField(gr.Textbox):
+    """A number field that hands over what was typed, for `Predictor.check` to judge and name the field.
+
+    `gr.Slider` clamps in the browser (-3 became the minimum), and `gr.Number`'s `<input type=number>`
+    sends nothing for text it cannot read ("abc", "1e"), so a typo in an optional field would pass as
+    missing. Text in, checked on the server: the form is refused with the same message as the API.
+    """
+
+    def get_block_name(self) -> str:
+        return "textbox"
+
+    def preprocess(self, payload: Any) -> Any:
+        return payload  # text from the form, a number (or anything) from the API: `Predictor.check` decides
+
+    def postprocess(self, value: Any) -> str | None:
+        return None if value is None else f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+    def api_info(self) -> dict[str, Any]:
+        return {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]}
+
+    def example_payload(self) -> Any:
+        return 1.0
+
+    def example_value(self) -> Any:
+        return 1.0
+
+
 class CheckedSlider(gr.Slider):
-    """A slider that hands its value over unchecked, so `Predictor.check` can name the field."""
+    """A slider that hands its value over unchecked; the apps no longer use it (it clamps in the browser).
+
+    Kept only for the echo app of `benchmarks/apps.py`; remove once that uses `NumberField`.
+    """
 
     def get_block_name(self) -> str:
         return "slider"
@@ -120,14 +179,18 @@ class CheckedSlider(gr.Slider):
 
 def _component(predictor: Predictor, name: str) -> gr.components.Component:
     entry, label = predictor.inputs[name], predictor.label(name)
+    unknown = "; leave empty if unknown" if entry["optional"] else ""
     if entry["kind"] in ("number", "integer"):
-        step = 1 if entry["kind"] == "integer" or name == "age" else 0.1
-        return CheckedSlider(entry["minimum"], entry["maximum"], value=entry["default"], step=step, label=label)
+        low, high = shown_range(entry)
+        number = "A whole number" if entry["kind"] == "integer" else "A number"
+        info = f"{number} between {low:g} and {high:g}{unknown}"
+        return NumberField(value=round(entry["default"], 2), label=label, info=info, placeholder=f"{low:g} to {high:g}")
     if entry["kind"] == "category":  # custom values reach `Predictor.check`, which names the field
         names = predictor.dataset.choice_names.get(name, {})
         choices = [(str(names.get(c, c)), c) for c in entry["choices"]]
-        return gr.Dropdown(choices, value=entry["default"], label=label, allow_custom_value=True)
-    return gr.Textbox(value="", label=label)
+        info = "Leave empty if unknown" if entry["optional"] else None
+        return gr.Dropdown(choices, value=entry["default"], label=label, allow_custom_value=True, info=info)
+    return gr.Textbox(value="", label=label, info="Leave empty if unknown" if entry["optional"] else None)
 
 
 def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
@@ -154,7 +217,10 @@ def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
                 label = gr.Label(label="Prediction", num_top_classes=len(dataset.classes))
                 image = gr.Image(label="Predicted class", type="filepath", interactive=False)
         gr.Examples(dataset.examples, inputs=inputs)
-        button.click(predict, inputs=inputs, outputs=[label, image], api_name="predict")
+        # the old prediction goes first, so a refused input never leaves one standing (a `js` step returning
+        # nulls does not clear a gr.Label in Gradio 6.31; this one does)
+        cleared = button.click(lambda: (None, None), outputs=[label, image], api_visibility="private", queue=False)
+        cleared.then(predict, inputs=inputs, outputs=[label, image], api_name="predict")
     return demo
 
 
@@ -185,6 +251,14 @@ def fetch_monitoring_files(dataset: str, target: Path) -> Path:
     return settings.docs / dataset
 
 
+def _chart(title: str) -> gr.Image:
+    """An image under its own heading: Gradio's label floats over the picture and, on a phone, hides its title."""
+    with gr.Column(min_width=300):  # side by side on a laptop, one under the other on a phone
+        gr.Markdown(f"### {title}")
+        return gr.Image(label=title, show_label=False, alt_text=title, type="filepath", interactive=False,
+                        buttons=["fullscreen"])  # fmt: skip
+
+
 def monitoring_app(name: str) -> gr.Blocks:
     """Watch the model: the newest images and recent predictions, refreshed without a restart."""
     dataset = datasets.get(name).name
@@ -202,12 +276,12 @@ def monitoring_app(name: str) -> gr.Blocks:
     with gr.Blocks(title=f"{dataset.capitalize()} model monitoring") as demo:
         gr.Markdown(f"# {dataset.capitalize()}: how is the model doing?\nRefreshed every minute.")
         with gr.Row():
-            predicted = gr.Image(label="Newest sample, predicted", type="filepath", interactive=False)
-            actual = gr.Image(label="Newest sample, actual", type="filepath", interactive=False)
+            predicted = _chart("Newest sample, predicted")
+            actual = _chart("Newest sample, actual")
         recent = gr.Dataframe(label="Recent predictions (newest first)", interactive=False)
         with gr.Row():
-            matrix = gr.Image(label="Confusion matrix", type="filepath", interactive=False)
-            accuracy = gr.Image(label="Accuracy over time", type="filepath", interactive=False)
+            matrix = _chart("Confusion matrix")
+            accuracy = _chart("Accuracy over time")
         button = gr.Button("Refresh")
         outputs = [predicted, actual, recent, matrix, accuracy]
         button.click(refresh, outputs=outputs, api_name="refresh")

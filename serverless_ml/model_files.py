@@ -23,7 +23,8 @@ def describe_inputs(X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, dict]:
     """What each input takes, from the training data: ranges of numbers, choices of categories.
 
     `kinds` maps a column to `number`, `integer`, `category`, or `text`; a trailing `?` marks it
-    optional (a person may leave it empty).
+    optional (a person may leave it empty). Ranges are the training data's own; a number's default
+    is its median rounded to two decimals (a whole number for an integer).
     """
     described = {}
     for column, kind in kinds.items():
@@ -32,9 +33,10 @@ def describe_inputs(X: pd.DataFrame, kinds: dict[str, str]) -> dict[str, dict]:
         values = X[column].dropna()
         entry: dict[str, Any] = {"kind": kind, "optional": optional}
         if kind in ("number", "integer"):
-            entry.update(minimum=float(values.min()), maximum=float(values.max()), default=float(values.median()))
-            if kind == "integer":
-                entry["default"] = float(round(entry["default"]))
+            # the true range, which the apps check; a default a person would type (14.45, not 14.4542)
+            median = float(values.median())
+            entry.update(minimum=float(values.min()), maximum=float(values.max()),
+                         default=float(round(median)) if kind == "integer" else round(median, 2))  # fmt: skip
         elif kind == "category":
             choices = sorted(values.unique().tolist())
             mode = values.mode().iloc[0]

@@ -6,22 +6,18 @@ import inspect
 import json
 import os
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from gradio_client import Client
 
-from serverless_ml import iris, monitoring, spaces, titanic
-from tests.conftest import PYTHON, REPO, free_port, local_env
-from tests.e2e import register_model
+from serverless_ml import iris, spaces, titanic
+from tests.apps_fixtures import running_apps
+from tests.conftest import PYTHON, REPO, local_env
 
 pytestmark = pytest.mark.slow
 
-APPS = ["iris", "titanic", "iris-monitoring", "titanic-monitoring"]
 GOOD = {
     "iris": {"sepal_length": 6.0, "sepal_width": 2.7, "petal_length": 4.5, "petal_width": 1.5},
     "titanic": {"pclass": 1, "sex": "female", "age": 29.0, "sibsp": 0, "parch": 0, "fare": 30.0,
@@ -34,6 +30,9 @@ BAD = {
         ({"sepal_width": None}, r"\[sepal_width\] is empty: expected between 2 and 4.4"),
         ({"petal_length": "long"}, r"\[petal_length\] must be a number, got 'long'"),
         ({"sepal_length": float("nan")}, r"\[sepal_length\] is nan: expected between"),
+        ({"sepal_length": -3.0}, r"Sepal length \(cm\) \[sepal_length\] is -3.0: expected between 4.3 and 7.9"),
+        ({"sepal_length": 500.0}, r"\[sepal_length\] is 500.0: expected between 4.3 and 7.9"),
+        ({"sepal_length": ""}, r"\[sepal_length\] is empty: expected between 4.3 and 7.9"),
     ],
     "titanic": [
         ({"age": 200.0}, r"\[age\] is 200.0: expected between"),
@@ -42,62 +41,19 @@ BAD = {
         ({"pclass": None}, r"\[pclass\] is empty: expected one of 1st class, 2nd class, 3rd class"),
         ({"sibsp": 1.5}, r"\[sibsp\] must be a whole number, got 1.5"),
         ({"fare": float("nan")}, r"\[fare\] is nan: expected between"),
+        ({"age": 500.0}, r"Age \(years\) \[age\] is 500.0: expected between 0.42 and 80"),
+        ({"age": "old"}, r"\[age\] must be a number, got 'old': expected between 0.42 and 80"),
+        ({"fare": 600.0}, r"Fare \(pounds\) \[fare\] is 600.0: expected between 0 and 512.32"),
+        ({"fare": None}, r"\[fare\] is empty: expected between 0 and 512.32"),
+        ({"pclass": "first"}, r"\[pclass\] is 'first': expected one of 1st class, 2nd class, 3rd class"),
     ],
 }
 
 
-def _history(spec, labels) -> pd.DataFrame:
-    days = pd.date_range("2026-01-01", periods=len(labels))
-    return pd.DataFrame({spec.primary_key: range(len(labels)), spec.event_time: days, "predicted": labels[::-1],
-                         "label": labels, "model_version": 1})  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory, titanic_csv):
-    """Train and register both models, draw monitoring images, build four bundles, start them."""
-    root = tmp_path_factory.mktemp("apps")
-    with pytest.MonkeyPatch.context() as mp:
-        local_env(mp, root)
-        import serverless_ml
-
-        mr = serverless_ml.login().get_model_registry()
-        flowers = iris.backfill_frame()
-        register_model(mr, iris.DATASET, iris.train(flowers[iris.FEATURES], flowers[["variety"]]))
-        passengers = titanic.backfill_frame(titanic_csv[0])
-        result = titanic.train(passengers[titanic.INPUTS], passengers[["survived"]])
-        register_model(mr, titanic.DATASET, result)
-        monitoring.write_monitoring_images(
-            _history(iris.DATASET, list(iris.VARIETIES) * 2), iris.DATASET, root / "docs" / "iris"
-        )
-        monitoring.write_monitoring_images(
-            _history(titanic.DATASET, [0, 1, 1, 0]), titanic.DATASET, root / "docs" / "titanic"
-        )
-        bundles = {app: root / "bundles" / app for app in APPS}
-        for app, folder in bundles.items():
-            spaces.build(app, folder)
-    processes, urls = [], {}
-    for app, folder in bundles.items():
-        port = free_port()
-        clean = {"PATH": os.environ["PATH"], "HOME": str(root), "GRADIO_SERVER_NAME": "127.0.0.1",
-                 "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
-        log = (root / f"{app}.log").open("w")
-        processes.append(subprocess.Popen([PYTHON, "app.py"], cwd=folder, env=clean, stdout=log, stderr=log))
-        urls[app] = f"http://127.0.0.1:{port}/"
-    clients = {app: _connect(url, root / f"{app}.log") for app, url in urls.items()}
-    yield {"root": root, "bundles": bundles, "clients": clients, "urls": urls}
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _connect(url: str, log: Path) -> Client:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            return Client(url, verbose=False)
-        except Exception:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} never answered:\n{log.read_text()[-3000:]}")
+    """Both models registered, four bundles built and started, each in its own process."""
+    yield from running_apps(tmp_path_factory.mktemp("apps"), titanic_csv[0])
 
 
 def _raw_call(url: str, values: list) -> str:
@@ -141,6 +97,46 @@ def test_bad_input_is_refused_naming_the_field(servers, app, change, message):
             servers["clients"][app].predict(**values, api_name="/predict")
     label, _ = servers["clients"][app].predict(**GOOD[app], api_name="/predict")  # still serving
     assert label["label"]
+
+
+def _prediction(client, **values) -> tuple[str, dict]:
+    label, _ = client.predict(**values, api_name="/predict")
+    return label["label"], {c["label"]: c["confidence"] for c in label["confidences"]}
+
+
+def test_names_and_codes_give_the_same_prediction(servers):
+    client = servers["clients"]["titanic"]
+    for pclass, port in [(1, "S"), (2, "C"), (3, "Q")]:
+        codes = _prediction(client, **{**GOOD["titanic"], "pclass": pclass, "embarked": port})
+        names = _prediction(client, **{**GOOD["titanic"], "pclass": titanic.DATASET.choice_names["pclass"][pclass],
+                                       "embarked": titanic.DATASET.choice_names["embarked"][port]})  # fmt: skip
+        assert names == codes
+
+
+@pytest.mark.parametrize("app", ["iris", "titanic"])
+def test_numbers_as_typed_in_the_form_give_the_same_prediction(servers, app):
+    """The form sends the text typed ("6.0", " 29 "); the API may send numbers: the same values either way."""
+    client = servers["clients"][app]
+    typed = {k: f" {v:g} " if isinstance(v, float | int) else v for k, v in GOOD[app].items()}
+    assert _prediction(client, **typed) == _prediction(client, **GOOD[app])
+
+
+def test_titanic_age_and_port_may_be_missing(servers):
+    client = servers["clients"]["titanic"]
+    for missing in ({"age": None}, {"age": ""}, {"embarked": None}, {"age": None, "embarked": ""}):
+        label, confidences = _prediction(client, **{**GOOD["titanic"], **missing})
+        assert label in titanic.DATASET.class_names and sum(confidences.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("app", ["iris", "titanic"])
+def test_a_refusal_is_one_log_line_without_a_traceback(servers, app):
+    field = {"iris": "sepal_length", "titanic": "fare"}[app]
+    with pytest.raises(Exception, match="expected between"):
+        servers["clients"][app].predict(**{**GOOD[app], field: 9999.0}, api_name="/predict")
+    log = servers["logs"][app].read_text()
+    refused = [line for line in log.splitlines() if f"[{field}] is 9999.0" in line]
+    assert len(refused) == 1 and refused[0].startswith("refused: "), log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
 
 
 @pytest.mark.parametrize("app", ["iris-monitoring", "titanic-monitoring"])

@@ -8,7 +8,8 @@ from sklearn.dummy import DummyClassifier
 
 from serverless_ml import model_files
 
-X = pd.DataFrame({"age": [1.0, 50.0, None, 20.0], "port": ["S", "C", "S", None], "n": [0, 1, 2, 1], "who": "a"})
+X = pd.DataFrame({"age": [1.0, 50.0, None, 20.0], "port": ["S", "C", "S", None], "n": [0, 1, 2, 1], "who": "a",
+                  "fare": [7.25, 14.4542, 14.4583, 512.3292], "kids": [0, 1, 2, 2]})  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -19,6 +20,14 @@ X = pd.DataFrame({"age": [1.0, 50.0, None, 20.0], "port": ["S", "C", "S", None],
         ("port", "category", {"kind": "category", "optional": False, "choices": ["C", "S"], "default": "S"}),
         ("port", "category?", {"kind": "category", "optional": True, "choices": ["C", "S"], "default": None}),
         ("who", "text?", {"kind": "text", "optional": True, "default": ""}),
+        # a default a person would type; the range stays the data's own, for the apps to check against
+        (
+            "fare",
+            "number",
+            {"kind": "number", "optional": False, "minimum": 7.25, "maximum": 512.3292, "default": 14.46},
+        ),
+        ("kids", "integer", {"kind": "integer", "optional": False, "minimum": 0.0, "maximum": 2.0, "default": 2.0}),
+        ("age", "number?", {"kind": "number", "optional": True, "minimum": 1.0, "maximum": 50.0, "default": 20.0}),
     ],
 )
 def test_describe_inputs(column, kind, expected):

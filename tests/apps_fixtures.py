@@ -1,0 +1,83 @@
+"""The four apps as real processes, each started from its Space bundle (for the e2e and the browser tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from gradio_client import Client
+
+from serverless_ml import iris, monitoring, spaces, titanic
+from tests.conftest import PYTHON, free_port, local_env
+from tests.e2e import register_model
+
+APPS = ["iris", "titanic", "iris-monitoring", "titanic-monitoring"]
+#: Titanic's inputs with age and port optional, as real passengers lack them and the pipeline imputes
+#: them (the same as titanic.DATASET.input_kinds once the record marks them with "?").
+TITANIC = dataclasses.replace(
+    titanic.DATASET, input_kinds={**titanic.DATASET.input_kinds, "age": "number?", "embarked": "category?"}
+)
+
+
+def _history(spec, labels) -> pd.DataFrame:
+    days = pd.date_range("2026-01-01", periods=len(labels))
+    return pd.DataFrame({spec.primary_key: range(len(labels)), spec.event_time: days, "predicted": labels[::-1],
+                         "label": labels, "model_version": 1})  # fmt: skip
+
+
+def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
+    """Train and register both models, draw monitoring images, build four bundles, start them; stop them after.
+
+    Yields the root folder, the bundles, a gradio_client per app, the apps' addresses and their logs.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        local_env(mp, root)
+        import serverless_ml
+
+        mr = serverless_ml.login().get_model_registry()
+        flowers = iris.backfill_frame()
+        register_model(mr, iris.DATASET, iris.train(flowers[iris.FEATURES], flowers[["variety"]]))
+        passengers = titanic.backfill_frame(titanic_csv)
+        register_model(mr, TITANIC, titanic.train(passengers[titanic.INPUTS], passengers[["survived"]]))
+        monitoring.write_monitoring_images(
+            _history(iris.DATASET, list(iris.VARIETIES) * 2), iris.DATASET, root / "docs" / "iris"
+        )
+        monitoring.write_monitoring_images(
+            _history(titanic.DATASET, [0, 1, 1, 0]), titanic.DATASET, root / "docs" / "titanic"
+        )
+        bundles = {app: root / "bundles" / app for app in APPS}
+        for app, folder in bundles.items():
+            spaces.build(app, folder)
+    processes, urls, logs = [], {}, {}
+    for app, folder in bundles.items():
+        port = free_port()
+        clean = {"PATH": os.environ["PATH"], "HOME": str(root), "GRADIO_SERVER_NAME": "127.0.0.1",
+                 "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
+                 "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        logs[app] = root / f"{app}.log"
+        log = logs[app].open("w")
+        processes.append(subprocess.Popen([PYTHON, "app.py"], cwd=folder, env=clean, stdout=log, stderr=log))
+        urls[app] = f"http://127.0.0.1:{port}/"
+    try:
+        clients = {app: _connect(url, logs[app]) for app, url in urls.items()}
+        yield {"root": root, "bundles": bundles, "clients": clients, "urls": urls, "logs": logs}
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _connect(url: str, log: Path) -> Client:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            return Client(url, verbose=False)
+        except Exception:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} never answered:\n{log.read_text()[-3000:]}")

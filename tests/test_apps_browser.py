@@ -1,0 +1,145 @@
+"""The apps in a real browser: what a person types reaches the check unchanged, and a refusal shows as one."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.apps_fixtures import running_apps
+
+pytestmark = pytest.mark.slow
+
+BROWSERS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]  # fmt: skip
+WIDTHS = (390, 1280)  # a phone and a laptop
+#: Where the screenshots of one refusal are copied, to look at after the run.
+SHOTS = Path("/tmp/shots")
+#: (app, field as the form labels it, what a person types, the message the form must show)
+REFUSALS = [
+    ("iris", "Sepal length (cm)", "-3", r"Sepal length \(cm\) \[sepal_length\] is -3.0: expected between 4.3 and 7.9"),
+    ("iris", "Sepal length (cm)", "500", r"\[sepal_length\] is 500.0: expected between 4.3 and 7.9"),
+    ("iris", "Petal width (cm)", "", r"Petal width \(cm\) \[petal_width\] is empty: expected between 0.1 and 2.5"),
+    ("iris", "Petal length (cm)", "long", r"Petal length \(cm\) \[petal_length\] must be a number, got 'long'"),
+    ("titanic", "Age (years)", "500", r"Age \(years\) \[age\] is 500.0: expected between 0.42 and 80"),
+    ("titanic", "Fare (pounds)", "", r"Fare \(pounds\) \[fare\] is empty: expected between 0 and 512.32"),
+    ("titanic", "Siblings and spouses aboard", "two", r"\[sibsp\] must be a number, got 'two': expected a whole"),
+    ("titanic", "Port of embarkation", "Atlantis",
+     r"\[embarked\] is 'Atlantis': expected one of Cherbourg, Queenstown, Southampton"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, titanic_csv):
+    """Both models registered, four bundles built and started, each in its own process."""
+    yield from running_apps(tmp_path_factory.mktemp("apps"), titanic_csv[0])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = next((b for b in BROWSERS if shutil.which(b)), None)
+    assert path, f"no Chromium found at {BROWSERS}: install Debian's chromium package"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def _open(browser, url: str, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(url, wait_until="networkidle")
+    return page
+
+
+def _type(page, field: str, text: str) -> None:
+    box = page.get_by_label(field)
+    box.fill(text)
+    box.press("Tab")  # a dropdown takes a typed value when it loses focus
+
+
+def _predict(page) -> None:
+    page.get_by_role("button", name="Predict").click()
+
+
+def _slug(field: str) -> str:
+    return re.sub(r"\W+", "-", field).strip("-").lower()
+
+
+def _shown_prediction(page) -> str | None:
+    """The predicted class the page shows, once the answer (a prediction or an error) has come."""
+    page.wait_for_selector('[data-testid="label-output-value"], [data-testid="toast-body"]', timeout=30_000)
+    values = page.locator('[data-testid="label-output-value"]')
+    return values.first.inner_text() if values.count() else None
+
+
+@pytest.mark.parametrize(("app", "field", "text", "message"), REFUSALS)
+def test_a_typed_value_is_refused_as_typed(servers, browser, tmp_path, app, field, text, message):
+    log = servers["logs"][app]
+    for width in WIDTHS:
+        before = log.read_text()
+        page = _open(browser, servers["urls"][app], width)
+        _type(page, field, text)
+        _predict(page)
+        toast = page.get_by_test_id("toast-body")
+        toast.wait_for(timeout=30_000)
+        assert re.search(message, toast.inner_text()), toast.inner_text()
+        assert _shown_prediction(page) is None  # no prediction, not one for a clamped value
+        shot = tmp_path / "shots" / f"{app}-{_slug(field)}-{width}.png"
+        shot.parent.mkdir(exist_ok=True)
+        page.wait_for_timeout(1000)  # the toast slides in and fades up; shoot it once it is there
+        page.screenshot(path=str(shot), full_page=True)
+        page.close()
+        added = log.read_text()[len(before) :]
+        refused = [line for line in added.splitlines() if "refused" in line]
+        assert len(refused) == 1 and refused[0].startswith("refused: ") and re.search(message, refused[0]), added
+        assert "Traceback" not in added
+    if (app, text) == ("iris", "-3"):  # one refusal, to look at
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for width in WIDTHS:
+            shutil.copy(tmp_path / "shots" / f"iris-{_slug(field)}-{width}.png", SHOTS / f"refused-{width}.png")
+
+
+def test_titanic_age_left_empty_is_missing_not_the_youngest(servers, browser, tmp_path):
+    """An empty age once became 0.42 (the slider's minimum) and flipped the prediction; now the model imputes it."""
+    log = servers["logs"]["titanic"]
+    before = log.read_text()
+    page = _open(browser, servers["urls"]["titanic"], 1280)
+    _type(page, "Age (years)", "")
+    _predict(page)
+    assert _shown_prediction(page) in ("Died", "Survived")
+    assert page.get_by_test_id("toast-body").count() == 0
+    page.screenshot(path=str(tmp_path / "titanic-age-empty-1280.png"), full_page=True)
+    page.close()
+    assert log.read_text() == before  # nothing refused
+
+
+def test_a_refusal_after_a_prediction_leaves_no_prediction_standing(servers, browser):
+    page = _open(browser, servers["urls"]["iris"], 390)
+    _predict(page)
+    assert _shown_prediction(page) in ("Setosa", "Versicolor", "Virginica")
+    _type(page, "Sepal length (cm)", "42")
+    _predict(page)
+    page.get_by_test_id("toast-body").wait_for(timeout=30_000)
+    assert page.locator('[data-testid="label-output-value"]').count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize("app", ["iris-monitoring", "titanic-monitoring"])
+def test_monitoring_chart_titles_show_on_a_phone(servers, browser, tmp_path, app):
+    page = _open(browser, servers["urls"][app], 390)
+    for title in ("Newest sample, predicted", "Newest sample, actual", "Confusion matrix", "Accuracy over time"):
+        image = page.get_by_role("img", name=title, exact=True)
+        image.wait_for(timeout=30_000)
+        heading = page.get_by_role("heading", name=title, exact=True).bounding_box()
+        image = image.bounding_box()
+        assert heading["y"] + heading["height"] <= image["y"], title  # above it, not over it
+    floating = page.get_by_test_id("block-label").evaluate_all("els => els.filter(e => e.offsetParent !== null)")
+    assert floating == []  # no label floats over a chart
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    page.screenshot(path=str(tmp_path / f"{app}-390.png"), full_page=True)
+    page.close()
