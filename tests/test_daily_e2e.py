@@ -74,7 +74,9 @@ def test_executed_notebooks_are_kept_and_rendered(daily):
     root = daily[0]
     assert len(list((root / "home" / "runs").iterdir())) == 5
     html = (root / "docs" / "runs" / "iris" / "iris_3_batch_inference_pipeline.html").read_text()
-    assert "The new flowers" in html and "cdnjs" not in html
+    assert "Uploaded 6 file(s) to Resources/images/iris" in html and "cdnjs" not in html  # an output, not source
+    assert "<title>Iris 3: the batch inference pipeline</title>" in html and 'rel="icon"' in html
+    assert 'rel="icon"' in (root / "docs" / "index.html").read_text()
 
 
 def test_no_secret_is_written_anywhere(daily):

@@ -113,5 +113,7 @@ def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
     assert not (Path(sml_env["SML_DOCS"]) / "iris" / "accuracy.png").exists()
     run_notebook("iris", "training", {}, runs)
     # a model but no daily sample yet: nothing to score, and the notebook says which step adds one
-    executed = run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs)
-    assert "1_feature_pipeline.ipynb with BACKFILL=False first" in executed.read_text()
+    executed = nbformat.read(run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Nothing new to score up to 2026-01-01" in printed
+    assert "1_feature_pipeline.ipynb with BACKFILL=False first" in printed

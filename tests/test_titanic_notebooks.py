@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -65,8 +66,10 @@ def test_registered_metrics(lab):
 
 
 def test_eda_notebook_ran(lab):
-    runs = lab[2]
-    assert "survived" in (runs / "titanic_0_eda.ipynb").read_text()
+    notebook = nbformat.read(lab[2] / "titanic_0_eda.ipynb", as_version=4)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3  # its plots were drawn
 
 
 def test_malformed_csv_stops_the_backfill_and_writes_nothing(sml_env, tmp_path, titanic_csv, monkeypatch):
