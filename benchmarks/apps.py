@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 CALLS = 200
 ECHO = """
 import gradio as gr
-from serverless_ml.apps import CheckedSlider
+from serverless_ml.apps import NumberField
 from serverless_ml.iris import DATASET as SPEC
 
 IMAGE = str(SPEC.image("Setosa"))
@@ -33,7 +33,7 @@ def predict(sepal_length=None, sepal_width=None, petal_length=None, petal_width=
 
 with gr.Blocks() as demo:
     names = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    inputs = [CheckedSlider(0, 10, value=5, label=n) for n in names]
+    inputs = [NumberField(value="5", label=n) for n in names]
     label, image = gr.Label(), gr.Image(type="filepath")
     gr.Button().click(predict, inputs=inputs, outputs=[label, image], api_name="predict")
 demo.launch()

@@ -164,19 +164,6 @@ class NumberField(gr.Textbox):
         return 1.0
 
 
-class CheckedSlider(gr.Slider):
-    """A slider that hands its value over unchecked; the apps no longer use it (it clamps in the browser).
-
-    Kept only for the echo app of `benchmarks/apps.py`; remove once that uses `NumberField`.
-    """
-
-    def get_block_name(self) -> str:
-        return "slider"
-
-    def preprocess(self, payload: Any) -> Any:
-        return payload
-
-
 def _component(predictor: Predictor, name: str) -> gr.components.Component:
     entry, label = predictor.inputs[name], predictor.label(name)
     unknown = "; leave empty if unknown" if entry["optional"] else ""

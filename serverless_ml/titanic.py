@@ -39,10 +39,10 @@ DATASET = Dataset(
     images={0: "titanic_died.png", 1: "titanic_survived.png"},
     primary_key="passengerid",
     description="Titanic passengers: what a person can tell about them, and whether they survived",
-    # what the app asks for; title and surname may be left out (`?`)
+    # what the app asks for; `?`: may be left empty (age and port are missing for real passengers too)
     input_kinds={
-        "pclass": "category", "sex": "category", "age": "number", "sibsp": "integer", "parch": "integer",
-        "fare": "number", "embarked": "category", "title": "category?", "surname": "text?",
+        "pclass": "category", "sex": "category", "age": "number?", "sibsp": "integer", "parch": "integer",
+        "fare": "number", "embarked": "category?", "title": "category?", "surname": "text?",
     },
     input_labels={
         "pclass": "Ticket class", "sex": "Sex", "age": "Age (years)", "sibsp": "Siblings and spouses aboard",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import time
@@ -18,11 +17,6 @@ from tests.conftest import PYTHON, free_port, local_env
 from tests.e2e import register_model
 
 APPS = ["iris", "titanic", "iris-monitoring", "titanic-monitoring"]
-#: Titanic's inputs with age and port optional, as real passengers lack them and the pipeline imputes
-#: them (the same as titanic.DATASET.input_kinds once the record marks them with "?").
-TITANIC = dataclasses.replace(
-    titanic.DATASET, input_kinds={**titanic.DATASET.input_kinds, "age": "number?", "embarked": "category?"}
-)
 
 
 def _history(spec, labels) -> pd.DataFrame:
@@ -44,7 +38,7 @@ def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
         flowers = iris.backfill_frame()
         register_model(mr, iris.DATASET, iris.train(flowers[iris.FEATURES], flowers[["variety"]]))
         passengers = titanic.backfill_frame(titanic_csv)
-        register_model(mr, TITANIC, titanic.train(passengers[titanic.INPUTS], passengers[["survived"]]))
+        register_model(mr, titanic.DATASET, titanic.train(passengers[titanic.INPUTS], passengers[["survived"]]))
         monitoring.write_monitoring_images(
             _history(iris.DATASET, list(iris.VARIETIES) * 2), iris.DATASET, root / "docs" / "iris"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import subprocess
@@ -171,21 +170,6 @@ def test_deploy_dry_run_lists_the_bundle(servers):
     assert result.returncode == 0, result.stderr
     listed = {line.strip() for line in result.stdout.splitlines()[1:]}
     assert {"app.py", "README.md", "requirements.txt", "model/model.joblib", "assets/titanic_died.png"} <= listed
-
-
-def test_deploy_calls_match_the_installed_huggingface_hub():
-    """Our create_repo/upload_folder/add_space_secret calls bind to huggingface_hub's real signatures."""
-    from huggingface_hub import HfApi
-
-    api = HfApi(token="x")
-    inspect.signature(api.create_repo).bind("me/app", repo_type="space", space_sdk="gradio", exist_ok=True)
-    inspect.signature(api.upload_folder).bind(repo_id="me/app", folder_path="/tmp", repo_type="space",
-                                              commit_message="m")  # fmt: skip
-    inspect.signature(api.add_space_secret).bind("me/app", "HOPSWORKS_API_KEY", "value")
-    inspect.signature(api.add_space_variable).bind("me/app", "SML_PAGES_URL", "https://me.github.io/repo")
-    source = inspect.getsource(spaces.deploy)
-    assert 'create_repo(repo, repo_type="space", space_sdk="gradio", exist_ok=True)' in source
-    assert 'add_space_secret(repo, "HOPSWORKS_API_KEY", settings.hopsworks_api_key)' in source
 
 
 def test_deploy_without_a_token_says_so(servers, monkeypatch):
