@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serverless_ml import datasets, monitoring
+from serverless_ml import data_validation, datasets, monitoring
 from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.files import write_atomic
 from serverless_ml.inference import logged_predictions
@@ -71,6 +71,7 @@ def dataset_context(project: Any, dataset: Dataset, docs: Path) -> dict:
         "last_run": status.get("last_run"),
         "run_date": status.get("run_date"),
         "failure": None if status.get("ok", True) else status,
+        "validation": data_validation.read(folder),
         "notebooks": [{"href": f"runs/{dataset.name}/{p.name}", "title": p.stem.replace("_", " ")} for p in notebooks],
         "apps": apps,
     }

@@ -18,6 +18,10 @@ from serverless_ml.training import TrainingResult, label_series, search_and_eval
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 VARIETIES = ("Setosa", "Versicolor", "Virginica")
+#: A plausible range (cm) per measurement, a little wider than the 150 real flowers (4.3-7.9, 2.0-4.4,
+#: 1.0-6.9, 0.1-2.5): the feature pipeline's expectation suite refuses a flower outside it.
+PLAUSIBLE_CM = {"sepal_length": (3.0, 10.0), "sepal_width": (1.5, 5.5), "petal_length": (0.5, 8.0),
+                "petal_width": (0.05, 3.5)}  # fmt: skip
 DATASET = Dataset(
     name="iris",
     title="Iris: which variety is this flower?",

@@ -63,3 +63,17 @@ def test_spaces_are_linked_only_when_their_owner_is_known(project, tmp_path, mon
     monkeypatch.setenv("SML_SPACES_OWNER", "me")
     hrefs = [a["href"] for a in dashboard.dataset_context(project, iris.DATASET, tmp_path)["apps"]]
     assert hrefs == ["https://huggingface.co/spaces/me/iris", "https://huggingface.co/spaces/me/iris-monitoring"]
+
+
+def test_the_latest_validation_is_shown(sml_env, tmp_path):
+    (tmp_path / "iris").mkdir()
+    (tmp_path / "iris" / "validation.json").write_text(
+        '{"validated_at": "2026-03-02T06:00:00+00:00", "success": false, "checks": ['
+        '{"expectation": "expect_column_values_to_be_between", "column": "petal_length", "success": false, '
+        '"examples": ["-1.0"]}, {"expectation": "expect_column_values_to_not_be_null", "column": "variety", '
+        '"success": true, "examples": []}]}'
+    )
+    iris_part = dashboard.build_dashboard(tmp_path).read_text().split('id="iris"')[1].split('id="titanic"')[0]
+    assert "Data validation of the last insert (2026-03-02T06:00:00+00:00)" in iris_part
+    assert "1 of 2 expectations failed" in iris_part
+    assert "expect_column_values_to_be_between on <code>petal_length</code>: failed, for example -1.0" in iris_part

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import nbformat
 import pytest
+from hopsworks_common.client.exceptions import DataValidationException
 
 import serverless_ml
 from serverless_ml.iris import DATASET as SPEC
@@ -63,6 +65,21 @@ def test_registered_metrics(lab):
     assert model.training_metrics["accuracy"] > 0.85
     assert model.input_example and model.model_schema["input_schema"]
     assert (Path(model.download()) / "confusion_matrix.png").exists()
+
+
+def test_the_feature_groups_validate_as_the_notebooks_say(lab):
+    root, project, _ = lab
+    summary = json.loads((root / "docs" / "iris" / "validation.json").read_text())
+    assert summary["success"] and len(summary["checks"]) == 10  # 4 ranges, the variety, 5 not-null
+    fg = project.get_feature_store().get_feature_group("iris", version=1)
+    before = len(fg.read())
+    bad = fg.read().tail(1).assign(id=99_999_999, petal_length=-1.0)
+    # the suite written in 1_feature_pipeline.ipynb, with the strict policy: refused, nothing written
+    with pytest.raises(DataValidationException, match=r"petal_length.*for example -1\.0"):
+        fg.insert(bad)
+    assert len(fg.read()) == before
+    predictions = project.get_feature_store().get_feature_group("iris_predictions", version=1)
+    assert predictions.get_expectation_suite(ge_type=False).validation_ingestion_policy == "STRICT"
 
 
 def test_images_were_uploaded_through_the_dataset_api(lab):

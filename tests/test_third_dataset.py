@@ -1,7 +1,9 @@
 """A third dataset added in one place: its module and three notebooks in a temporary folder.
 
 Built from scikit-learn's bundled wine data, registered with `SML_DATASETS`, and run through the
-daily command, the dashboard and its prediction app, with no shared module changed.
+daily command, the dashboard and its prediction app, with no shared module changed. A twin,
+`wine_bad`, draws an impossible daily wine: its feature group's strict expectation suite refuses it
+while `wine` runs on.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from serverless_ml.training import TrainingResult, label_series, search_and_eval
 
 HERE = Path(__file__).parent
 FEATURES = ["alcohol", "malic_acid", "color_intensity", "proline"]
+BROKEN = __BROKEN__  # the twin's generator draws an alcohol content no wine has
 DATASET = Dataset(
-    name="wine",
+    name="__NAME__",
     title="Wine: which cultivar?",
     blurb="A synthetic wine a day.",
     label="cultivar",
@@ -54,7 +57,7 @@ DATASET = Dataset(
                   "color_intensity": "Colour intensity", "proline": "Proline (mg/l)"},
     examples=[[13.2, 1.8, 4.4, 1050.0]],
     app_title="Which wine is this?",
-    notebooks=HERE / "notebooks",
+    notebooks=HERE / "notebooks___NAME__",
 )
 
 
@@ -72,6 +75,8 @@ def synthetic_wine(stored, run_date):
     row = stored.iloc[[int(rng.integers(len(stored)))]].reset_index(drop=True)
     row["id"] = np.int64(daily_id(run_date))
     row["event_time"] = daily_event_time(run_date)
+    if BROKEN:
+        row["alcohol"] = row["alcohol"] * 100
     return row
 
 
@@ -81,6 +86,7 @@ def train(X, y, seed=0):
 '''
 
 FEATURE = """
+import great_expectations as gx
 import serverless_ml, wine
 from serverless_ml.parameters import parse_run_date
 from serverless_ml.samples import DAILY_START
@@ -89,6 +95,9 @@ D = wine.DATASET
 fs = serverless_ml.login().get_feature_store()
 fg = fs.get_or_create_feature_group(name=D.name, version=D.feature_group_version, primary_key=[D.primary_key],
                                     event_time=D.event_time, description=D.description)
+alcohol = gx.expectations.ExpectColumnValuesToBeBetween(column="alcohol", min_value=10, max_value=16)
+suite = gx.ExpectationSuite(name=D.name, expectations=[alcohol])
+fg.save_expectation_suite(suite, validation_ingestion_policy="strict")
 rows = wine.backfill_frame() if BACKFILL else wine.synthetic_wine(fg.read(end_time=DAILY_START),
                                                                  parse_run_date(RUN_DATE))
 fg.insert(rows, wait=True)
@@ -151,29 +160,49 @@ def _notebook(folder: Path, name: str, parameters: str, body: str) -> None:
 def wine(tmp_path_factory):
     root = tmp_path_factory.mktemp("wine")
     package = root / "src"
-    (package / "notebooks").mkdir(parents=True)
-    (package / "wine.py").write_text(MODULE)
+    package.mkdir()
     for value, colour in enumerate(["darkred", "goldenrod", "purple"]):
         Image.new("RGB", (200, 200), colour).save(package / f"wine_{value}.png")
-    _notebook(package / "notebooks", "1_feature_pipeline.ipynb", "BACKFILL = False\nRUN_DATE = None", FEATURE)
-    _notebook(package / "notebooks", "2_training_pipeline.ipynb", "SEED = 0", TRAINING)
-    _notebook(package / "notebooks", "3_batch_inference_pipeline.ipynb", "RUN_DATE = None\nOUTPUT_DIR = None",
-              INFERENCE)  # fmt: skip
+    for name, broken in (("wine", False), ("wine_bad", True)):
+        (package / f"{name}.py").write_text(MODULE.replace("__NAME__", name).replace("__BROKEN__", str(broken)))
+        folder = package / f"notebooks_{name}"
+        folder.mkdir()
+        own = {body: body.replace("import serverless_ml, wine", f"import serverless_ml, {name} as wine")
+               for body in (FEATURE, TRAINING, INFERENCE)}  # fmt: skip
+        _notebook(folder, "1_feature_pipeline.ipynb", "BACKFILL = False\nRUN_DATE = None", own[FEATURE])
+        _notebook(folder, "2_training_pipeline.ipynb", "SEED = 0", own[TRAINING])
+        _notebook(folder, "3_batch_inference_pipeline.ipynb", "RUN_DATE = None\nOUTPUT_DIR = None", own[INFERENCE])
     env = {**os.environ, "SML_BACKEND": "local", "SML_HOME": str(root / "home"), "SML_DOCS": str(root / "docs"),
-           "SML_DATASETS": "wine", "PYTHONPATH": os.pathsep.join([str(package), str(REPO)])}  # fmt: skip
+           "SML_DATASETS": "wine,wine_bad", "PYTHONPATH": os.pathsep.join([str(package), str(REPO)])}  # fmt: skip
     env.pop("HOPSWORKS_API_KEY", None)
     daily = subprocess.run([PYTHON, "-m", "serverless_ml", "daily", "--date", "2026-03-01"], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+                           capture_output=True, text=True, timeout=900)  # fmt: skip
     return root, env, daily
 
 
 def test_the_daily_command_runs_it(wine):
     root, _, daily = wine
-    assert daily.returncode == 0, daily.stderr[-3000:]
-    assert "wine: feature 2026-03-01" in daily.stdout and "iris" not in daily.stdout
+    assert "wine: inference 2026-03-01" in daily.stdout and "iris" not in daily.stdout, daily.stderr[-3000:]
     assert sorted(p.name for p in (root / "docs" / "wine").glob("*.png")) == sorted(
         ["predicted.png", "actual.png", "recent.png", "confusion_matrix.png", "accuracy.png"]
     )
+
+
+def test_a_sample_that_breaks_the_suite_stops_its_dataset_only(wine):
+    root, env, daily = wine
+    assert daily.returncode == 1
+    failure = next(line for line in daily.stderr.splitlines() if line.startswith("FAILED wine_bad"))
+    assert "DataValidationException: Data validation failed while validation ingestion policy set to strict" in failure
+    assert "insertion to wine_bad was aborted" in failure
+    assert "FAILED wine:" not in daily.stderr
+    fs = "serverless_ml.login().get_feature_store()"
+    code = f"import serverless_ml; print(len({fs}.get_feature_group('wine_bad', 1).read()))"
+    stored = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert stored.strip() == "178"  # the backfill only: nothing of the refused day was written
+    executed = next((root / "home" / "runs").glob("*/wine_bad_1_feature_pipeline.ipynb")).read_text()
+    assert "expect_column_values_to_be_between on column 'alcohol'" in executed and "for example 13" in executed
+    page = (root / "docs" / "index.html").read_text().split('id="wine_bad"')[1]
+    assert "The last run failed" in page and "DataValidationException" in page
 
 
 def test_the_dashboard_shows_it(wine):
