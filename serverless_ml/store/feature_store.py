@@ -8,7 +8,6 @@ store, time travel, jobs) the argument is accepted and a warning says so once.
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 from serverless_ml.errors import SchemaError
@@ -17,7 +16,7 @@ from serverless_ml.store.feature_group import FeatureGroup, group_row
 from serverless_ml.store.feature_view import FeatureView
 from serverless_ml.store.query import Query
 from serverless_ml.store.schema import check_name, feature_name
-from serverless_ml.store.util import DEFAULT_VERSION, VersionWarning, no_local_effect
+from serverless_ml.store.util import DEFAULT_VERSION, default_version, no_local_effect
 
 
 class FeatureStore:
@@ -114,13 +113,7 @@ class FeatureStore:
 
         Without a version: version 1, with a warning.
         """
-        if version is None:
-            warnings.warn(
-                f"No version provided for getting feature group `{name}`, defaulting to `{DEFAULT_VERSION}`.",
-                VersionWarning,
-                stacklevel=2,
-            )
-            version = DEFAULT_VERSION
+        version = default_version(version, "feature group", name)
         return self._get_group(name, version)
 
     def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
@@ -223,13 +216,7 @@ class FeatureStore:
 
         Without a version: version 1, with a warning.
         """
-        if version is None:
-            warnings.warn(
-                f"No version provided for getting feature view `{name}`, defaulting to `{DEFAULT_VERSION}`.",
-                VersionWarning,
-                stacklevel=2,
-            )
-            version = DEFAULT_VERSION
+        version = default_version(version, "feature view", name)
         return self._get_view(name, version)
 
     def get_feature_views(self, name: str) -> list[FeatureView]:

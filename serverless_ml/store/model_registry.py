@@ -7,7 +7,6 @@ import math
 import re
 import shutil
 import tempfile
-import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pandas as pd
 from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
 from serverless_ml.store.database import Database
 from serverless_ml.store.schema import check_name
-from serverless_ml.store.util import DEFAULT_VERSION, VersionWarning
+from serverless_ml.store.util import default_version
 
 _DIRECTIONS = {"max": "DESC", "min": "ASC"}
 
@@ -281,13 +280,7 @@ class ModelRegistry:
         Without a version: version 1, with a warning (the best or newest come from `get_best_model` and
         `get_models`).
         """
-        if version is None:
-            warnings.warn(
-                f"No version provided for getting model `{name}`, defaulting to `{DEFAULT_VERSION}`.",
-                VersionWarning,
-                stacklevel=2,
-            )
-            version = DEFAULT_VERSION
+        version = default_version(version, "model", name)
         return self._select("name = ? AND version = ?", [name, version])
 
     def get_models(self, name: str) -> list[Model]:

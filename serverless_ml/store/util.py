@@ -81,3 +81,16 @@ def as_dataframe_type(df: pd.DataFrame, dataframe_type: str) -> Any:
     raise TypeError(
         f"dataframe_type {dataframe_type!r} is not supported: use 'default', 'pandas', 'polars', 'numpy' or 'python'"
     )
+
+
+def default_version(version: int | None, what: str, name: str) -> int:
+    """`version`, or version 1 with Hopsworks' warning (`FeatureStore.get_feature_group`/`get_feature_view`,
+    `ModelRegistry.get_model`: "No version provided for getting ...")."""
+    if version is not None:
+        return version
+    warnings.warn(
+        f"No version provided for getting {what} `{name}`, defaulting to `{DEFAULT_VERSION}`.",
+        VersionWarning,
+        stacklevel=3,
+    )
+    return DEFAULT_VERSION
