@@ -74,3 +74,17 @@ def predictions_count(env: dict, dataset: str) -> int:
     code = (f"import serverless_ml; fg = serverless_ml.login().get_feature_store()"
             f".get_feature_group('{dataset}_predictions', version=1); print(len(fg.read()))")  # fmt: skip
     return int(subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+
+
+def code_cell(dataset: str, stage: str, calls: str) -> int:
+    """The 1-based position, among its code cells, of the notebook cell that contains `calls`.
+
+    What a failure message reports as "cell N", found from the notebook rather than written down, so
+    a new markdown or code cell above it does not break the test.
+    """
+    import nbformat
+
+    from serverless_ml.runner import notebook_path
+
+    cells = [c for c in nbformat.read(notebook_path(dataset, stage), as_version=4).cells if c.cell_type == "code"]
+    return next(i for i, c in enumerate(cells, start=1) if calls in c.source)

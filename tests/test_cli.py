@@ -78,6 +78,14 @@ def test_a_store_that_cannot_be_opened_stops_everything(sml_env, capsys, command
     assert not (Path(sml_env["SML_HOME"]) / "runs").exists()  # no step was attempted
 
 
+def test_a_store_folder_that_cannot_be_made(sml_env, capsys, monkeypatch):
+    monkeypatch.setenv("SML_HOME", "/proc/no-store-here/home")  # read-only even for root
+    assert cli.main(["daily"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot create the local store's folder /proc/no-store-here/home")
+    assert err.count("\n") == 1
+
+
 def test_a_store_held_by_another_process(sml_env, capsys, monkeypatch):
     store = _store_file(sml_env)
     hold = f"import duckdb, time; c = duckdb.connect({str(store)!r}); print('held', flush=True); time.sleep(60)"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, free_port
-from tests.e2e import cli, predictions_count
+from tests.e2e import cli, code_cell, predictions_count
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,8 @@ def daily(tmp_path_factory, titanic_csv):
 def test_a_failing_dataset_does_not_stop_the_other(daily):
     _, _, broken, _ = daily
     assert broken.returncode == 1
-    assert "notebooks/titanic/1_feature_pipeline.ipynb failed in cell 3" in broken.stderr
+    cell = code_cell("titanic", "feature", "titanic.backfill_frame()")
+    assert f"notebooks/titanic/1_feature_pipeline.ipynb failed in cell {cell}" in broken.stderr
     assert "missing.csv does not exist" in broken.stderr
     assert f"iris: inference {DAYS[0]}" in broken.stdout
 
@@ -46,7 +47,8 @@ def test_a_failing_dataset_does_not_stop_the_other(daily):
 def test_the_dashboard_shows_the_failed_run(daily):
     root, _, broken, _ = daily
     titanic = broken.page.split('id="titanic"')[1]
-    assert "The last run failed" in titanic and "1_feature_pipeline.ipynb</code>, cell 3" in titanic
+    cell = code_cell("titanic", "feature", "titanic.backfill_frame()")
+    assert "The last run failed" in titanic and f"1_feature_pipeline.ipynb</code>, cell {cell}" in titanic
     assert "missing.csv does not exist" in titanic
     link = titanic.split('<a href="')[1].split('"')[0]
     assert (root / "docs" / link).is_file(), link  # the failed run's page shows where it stopped

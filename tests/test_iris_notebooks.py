@@ -14,7 +14,7 @@ import serverless_ml
 from serverless_ml.iris import DATASET as SPEC
 from serverless_ml.runner import NotebookError, run_notebook
 from tests.conftest import local_env
-from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
+from tests.e2e import assert_valid_images, code_cell, counts, daily_ids, predictions, run_day
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_images_were_uploaded_through_the_dataset_api(lab):
 def test_bad_parameters_stop_at_once(sml_env, tmp_path, stage, parameters, message):
     with pytest.raises(NotebookError, match=message) as caught:
         run_notebook("iris", stage, parameters, tmp_path / "runs")
-    assert caught.value.cell == 2, "the check right after the parameters cell should stop it"
+    assert caught.value.cell == code_cell("iris", stage, "parse_run_date("), "the parameter check should stop it"
     assert "1_feature" in str(caught.value) or "3_batch" in str(caught.value)
     assert not (Path(sml_env["SML_HOME"]) / "store.duckdb").exists(), "nothing may be written"
 

@@ -13,7 +13,7 @@ import serverless_ml
 from serverless_ml.runner import NotebookError, run_notebook
 from serverless_ml.titanic import DATASET as SPEC
 from tests.conftest import local_env
-from tests.e2e import assert_valid_images, counts, daily_ids, predictions, run_day
+from tests.e2e import assert_valid_images, code_cell, counts, daily_ids, predictions, run_day
 
 pytestmark = pytest.mark.slow
 
@@ -84,4 +84,4 @@ def test_malformed_csv_stops_the_backfill_and_writes_nothing(sml_env, tmp_path, 
 def test_bad_run_date(sml_env, tmp_path):
     with pytest.raises(NotebookError, match="RUN_DATE='2026-6-1x' is not a date") as caught:
         run_notebook("titanic", "feature", {"RUN_DATE": "2026-6-1x"}, tmp_path / "runs")
-    assert caught.value.cell == 2
+    assert caught.value.cell == code_cell("titanic", "feature", "parse_run_date(")

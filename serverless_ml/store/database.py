@@ -85,7 +85,10 @@ class Database:
         parent = self.path.parent
         if parent.exists() and not parent.is_dir():
             raise StoreError(f"SML_HOME {parent} is a file, expected a folder for the local store")
-        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # read-only, missing or forbidden: one line naming the folder
+            raise StoreError(f"cannot create the local store's folder {parent}: {error.strerror}") from None
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.005
         while True:
