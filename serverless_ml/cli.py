@@ -178,12 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m serverless_ml` and the `serverless-ml` script."""
-    import matplotlib
+    """Entry point of `python -m serverless_ml` and the `serverless-ml` script.
 
-    # This process only writes image files. matplotlib.use, not MPLBACKEND: the notebook kernels
-    # it starts inherit the environment and must keep their inline backend for the run pages.
-    matplotlib.use("Agg")
+    No matplotlib backend is chosen here: this process draws nothing (the notebooks draw, in their
+    kernels, on `Figure` objects that need no backend), and the kernels it starts keep their inline one.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
