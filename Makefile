@@ -56,6 +56,7 @@ bench: $(STAMP)  ## run the benchmarks and print their tables
 	$(PY) benchmarks/store.py
 	$(PY) benchmarks/daily.py
 	$(PY) benchmarks/apps.py
+	$(PY) benchmarks/install.py
 
 clean:  ## remove the local store, the built dashboard and caches
 	rm -rf .sml docs/iris docs/titanic docs/index.html docs/runs docs/assets .pytest_cache .ruff_cache
