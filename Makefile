@@ -13,7 +13,7 @@ help:  ## list the commands
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@# uv installs the same pins ~15x faster than pip; pip stays the fallback when uv can't be had
+	@# uv installs the same pins several times faster than pip (benchmarks/install.py); pip stays the fallback
 	if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt && \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
