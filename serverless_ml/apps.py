@@ -290,6 +290,7 @@ def serve(ports: dict[str, int]) -> int:
     import sys
 
     processes = []
+    print("Starting the apps: each loads its model and Gradio, so they answer after a minute or so.", flush=True)
     for name, port in ports.items():
         env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "MPLBACKEND": "Agg"}
         processes.append(subprocess.Popen([sys.executable, "-m", "serverless_ml", "app", name], env=env))

@@ -44,12 +44,17 @@ def cmd_daily(args: argparse.Namespace) -> int:
     check_store()
     runs = runs_dir(run_date)
     failed = _each(chosen, lambda d: daily_one(d, run_date, runs))
+    _show_dashboard()
+    return _report(failed)
+
+
+def _show_dashboard() -> None:
+    """Build the dashboard and say how to look at it."""
     index = _dashboard()
     print(f"Dashboard: {index}")
     print(f"  view it: python -m http.server --directory {index.parent} 8000, then http://127.0.0.1:8000/")
     ports = datasets.app_ports()
     print(f"  try the models: make apps (Gradio on http://127.0.0.1:{min(ports.values())}-{max(ports.values())})")
-    return _report(failed)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -62,7 +67,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     check_store()
     runs = runs_dir(end)
     failed = _each(chosen, lambda d: simulate_one(d, start, end, runs))
-    _dashboard()
+    _show_dashboard()
     return _report(failed)
 
 

@@ -146,10 +146,21 @@ def write_monitoring_images(history: pd.DataFrame, dataset: Dataset, folder: Pat
     ]
 
 
+#: What each monitoring image shows, as a notebook captions it.
+CAPTIONS = {
+    "predicted.png": "The newest sample, as the model predicted it",
+    "actual.png": "The newest sample, as it really is",
+    "recent.png": "The most recent predictions (dataframe-image)",
+    "confusion_matrix.png": "Every logged prediction: true class on rows, predicted on columns",
+    "accuracy.png": "Accuracy per day and over the last 7 days",
+}
+
+
 def show_images(paths: list[Path], width: int = 360) -> None:
-    """Display the PNG images among `paths` in a notebook."""
-    from IPython.display import Image, display
+    """Display the PNG images among `paths` in a notebook, each under its caption."""
+    from IPython.display import Image, Markdown, display
 
     for path in paths:
         if Path(path).suffix == ".png":
+            display(Markdown(f"**{CAPTIONS.get(Path(path).name, Path(path).stem)}**"))
             display(Image(filename=str(path), width=width))
