@@ -320,6 +320,12 @@ class FeatureGroup:
     def _deduplicate(self, frame: pd.DataFrame) -> pd.DataFrame:
         if not self._merge_key:
             return frame
+        # fast paths for the usual case, a batch without repeats: a unique single key, or unique hashes
+        # (a hash collision only sends the batch to the exact check below)
+        if len(self.primary_key) == 1 and frame[self.primary_key[0]].is_unique:
+            return frame
+        if not pd.util.hash_pandas_object(frame[self._merge_key], index=False).duplicated().any():
+            return frame
         repeated = frame.duplicated(subset=self._merge_key, keep="last")
         if repeated.any():
             example = frame.loc[repeated, self._merge_key].iloc[0].to_dict()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from serverless_ml.errors import SchemaError
@@ -107,14 +108,18 @@ def infer_schema(df: pd.DataFrame) -> dict[str, str]:
     # the SDK's own mapping, imported here only: it costs ~0.8 s that reads never pay
     from hopsworks_common.core.type_systems import _convert_pandas_dtype_to_offline_type
 
-    frame = pd.DataFrame({c: (s.astype(object) if s.dtype == "string" else s) for c, s in df.items()})
-    try:
-        arrow = pa.Schema.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise SchemaError(f"a column mixes types that a feature group cannot store: {error}") from None
+    # Arrow reads a typed column's type from its dtype, so an empty slice of those says the same;
+    # only object columns need their values read (text, dates, or a mix that is refused)
+    by_values = [c for c, kind in df.dtypes.items() if isinstance(kind, pd.StringDtype) or kind == np.dtype(object)]
+    found = _arrow_types(df.head(0).drop(columns=by_values))
+    for column in by_values:
+        try:
+            found.update(_arrow_types(df[[column]].astype(object)))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise SchemaError(f"column {column!r} mixes types that a feature group cannot store: {error}") from None
     schema = {}
-    for name in arrow.names:
-        arrow_type = arrow.field(name).type
+    for name in df.columns:
+        arrow_type = found[name]
         if pa.types.is_null(arrow_type):
             raise SchemaError(f"column {name!r} has only missing values: its type cannot be inferred")
         try:
@@ -122,6 +127,13 @@ def infer_schema(df: pd.DataFrame) -> dict[str, str]:
         except ValueError as error:
             raise SchemaError(f"column {name!r}: {error}") from None
     return schema
+
+
+def _arrow_types(frame: pd.DataFrame) -> dict:
+    import pyarrow as pa
+
+    arrow = pa.Schema.from_pandas(frame, preserve_index=False)
+    return {name: arrow.field(name).type for name in arrow.names}
 
 
 def sql_type(offline_type: str) -> str:
