@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from serverless_ml import datasets
-from serverless_ml.daily import check_date, check_store, daily_one, runs_dir, simulate_one, step
+from serverless_ml.daily import check_date, check_store, run_days, runs_dir, step
 from serverless_ml.errors import ParameterError, ServerlessMLError
 from serverless_ml.parameters import parse_run_date
 from serverless_ml.runner import NotebookError, timed
@@ -43,7 +43,7 @@ def cmd_daily(args: argparse.Namespace) -> int:
     chosen = _datasets(args.dataset)
     check_store()
     runs = runs_dir(run_date)
-    failed = _each(chosen, lambda d: daily_one(d, run_date, runs))
+    failed = _each(chosen, lambda d: run_days(d, run_date, run_date, runs))
     _show_dashboard()
     return _report(failed)
 
@@ -66,7 +66,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     chosen = _datasets(args.dataset)
     check_store()
     runs = runs_dir(end)
-    failed = _each(chosen, lambda d: simulate_one(d, start, end, runs))
+    failed = _each(chosen, lambda d: run_days(d, start, end, runs, progress=True))
     _show_dashboard()
     return _report(failed)
 

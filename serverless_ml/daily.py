@@ -113,35 +113,29 @@ def write_status(dataset: str, run_date: date, error: NotebookError | None = Non
     return write_atomic(get_settings().docs / dataset / "status.json", lambda tmp: tmp.write_text(json.dumps(status)))
 
 
-def daily_one(dataset: str, run_date: date, runs: Path) -> None:
-    """One dataset's day: bootstrap if needed, then the feature and batch inference notebooks."""
-    try:
-        bootstrap(dataset, runs)
-        step(dataset, "feature", {"BACKFILL": False, "RUN_DATE": run_date.isoformat()}, runs)
-        step(dataset, "inference", {"RUN_DATE": run_date.isoformat()}, runs)
-    except NotebookError as error:
-        write_status(dataset, run_date, error)
-        raise
-    write_status(dataset, run_date)
+def run_days(dataset: str, start: date, end: date, runs: Path, progress: bool = False) -> None:
+    """Days `start`..`end` of one dataset: bootstrap if needed, then each pipeline notebook once.
 
-
-def simulate_one(dataset: str, start: date, end: date, runs: Path) -> None:
-    """Days `start`..`end` at once: each notebook runs once, as the same days run one by one would.
-
-    The feature pipeline writes one sample per day in one insert (`START_DATE`), batch inference
+    One day is the daily run. More days (`simulate`) give the same result as running them one by
+    one: the feature pipeline writes one sample per day in one insert (`START_DATE`), batch inference
     scores them all in one pass with its window widened to `start`, and the images are drawn once.
+    The dataset's status records the attempt, failed or not.
     """
     from tqdm import tqdm
 
-    dates = {"START_DATE": start.isoformat(), "RUN_DATE": end.isoformat()}
-    stages = [("feature", {"BACKFILL": False, **dates}), ("inference", dates)]
-    with tqdm(total=len(stages) + 1, desc=dataset, unit="step", file=sys.stdout) as progress:
+    dates = {"RUN_DATE": end.isoformat()}
+    if start != end:
+        dates = {"START_DATE": start.isoformat(), **dates}
+    steps = [
+        lambda: bootstrap(dataset, runs),
+        lambda: step(dataset, "feature", {"BACKFILL": False, **dates}, runs),
+        lambda: step(dataset, "inference", dates, runs),
+    ]
+    with tqdm(total=len(steps), desc=dataset, unit="step", file=sys.stdout, disable=not progress) as bar:
         try:
-            bootstrap(dataset, runs)
-            progress.update()
-            for stage, parameters in stages:
-                step(dataset, stage, parameters, runs)
-                progress.update()
+            for work in steps:
+                work()
+                bar.update()
         except NotebookError as error:
             write_status(dataset, end, error)
             raise

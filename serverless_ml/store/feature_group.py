@@ -290,13 +290,8 @@ class FeatureGroup:
         raise SchemaError(f"expected a pandas DataFrame, got {type(features).__name__}")
 
     def _check_keys(self, df: pd.DataFrame, df_schema: dict[str, str]) -> None:
-        # hopsworks_common.util._verify_attribute_key_names
-        missing = [k for k in self.primary_key if k not in df.columns]
-        if missing:
-            raise SchemaError(
-                f"Provided primary key(s) {missing} doesn't exist in feature dataframe of feature group "
-                f"{self.name!r}; the DataFrame has {list(df.columns)}"
-            )
+        # hopsworks_common.util._verify_attribute_key_names (a missing key column is refused before,
+        # by _check_null_keys, as schema_validation does)
         if self.event_time and self.event_time not in df.columns:
             raise SchemaError(
                 f"Provided event_time feature {self.event_time!r} doesn't exist in feature dataframe of feature "
