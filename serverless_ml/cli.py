@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from serverless_ml import datasets
+from serverless_ml import datasets, kernels
 from serverless_ml.daily import check_date, check_store, run_days, runs_dir, step
 from serverless_ml.errors import ParameterError, ServerlessMLError
 from serverless_ml.parameters import parse_run_date
@@ -31,6 +31,12 @@ def _each(datasets: list[str], work: Callable[[str], None]) -> list[str]:
     return failed
 
 
+def _prepare() -> None:
+    """Before the first notebook: stop here if the store cannot be opened, then start the kernels' imports."""
+    check_store()
+    kernels.start()  # imported once, while the first step is prepared (kernels.py)
+
+
 def _dashboard() -> Path:
     from serverless_ml.dashboard import build_dashboard
 
@@ -41,7 +47,7 @@ def _dashboard() -> Path:
 def cmd_daily(args: argparse.Namespace) -> int:
     run_date = check_date(parse_run_date(args.date, "--date"), "--date")
     chosen = _datasets(args.dataset)
-    check_store()
+    _prepare()
     runs = runs_dir(run_date)
     failed = _each(chosen, lambda d: run_days(d, run_date, run_date, runs))
     _show_dashboard()
@@ -64,7 +70,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     start = end - timedelta(days=args.days - 1)
     check_date(start, f"--days {args.days} before --end: the first day,")
     chosen = _datasets(args.dataset)
-    check_store()
+    _prepare()
     runs = runs_dir(end)
     failed = _each(chosen, lambda d: run_days(d, start, end, runs, progress=True))
     _show_dashboard()
@@ -72,13 +78,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    check_store()
+    _prepare()
     runs = runs_dir(datetime.now(UTC).date())
     return _report(_each(_datasets(args.dataset), lambda d: step(d, "feature", {"BACKFILL": True}, runs)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    check_store()
+    _prepare()
     runs = runs_dir(datetime.now(UTC).date())
     return _report(_each(_datasets(args.dataset), lambda d: step(d, "training", {}, runs)))
 

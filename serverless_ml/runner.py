@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from traitlets import default
 
 from serverless_ml.errors import ServerlessMLError
@@ -57,6 +58,27 @@ class QuietShutdownKernelManager(AsyncKernelManager):
         if self.shutting_down:
             return
         await super()._async_interrupt_kernel()
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        # the provisioner jupyter_client would pick (local-provisioner), able to fork from the zygote
+        if self.provisioner is None and self.kernel_spec.metadata.get("kernel_provisioner") is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkingProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+
+class ForkingProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, with the kernel forked from a warm zygote where it can be (`kernels.py`)."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        from serverless_ml import kernels
+
+        process = kernels.launch(cmd, kwargs.get("env"), kwargs.get("cwd"), kwargs.get("independent", False))
+        if process is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process, self.pid, self.pgid = process, process.pid, process.pid  # a new session: its own group
+        self.cwd = kwargs.get("cwd", Path.cwd())
+        return self.connection_info
 
 
 class IpcKernelManager(QuietShutdownKernelManager):
