@@ -2,7 +2,7 @@
 
 Each installs both requirement files (`requirements.txt`, `requirements-dev.txt`) into a new venv of
 its own under a temporary folder. uv: `python -m venv`, the uv pinned in requirements-dev.txt
-installed into the venv by pip, then `uv pip install -r requirements.txt -r requirements-dev.txt`.
+installed into the venv by pip, then `uv pip install --compile-bytecode -r requirements.txt -r requirements-dev.txt`.
 pip: `python -m venv`, then `pip install -r requirements.txt -r requirements-dev.txt`. Each runs
 once untimed first so that both caches are warm (uv's and pip's), then the timed rounds alternate
 which goes first. Run: `python benchmarks/install.py [--rounds N]` (or `make bench`).
@@ -39,11 +39,12 @@ def _timed(command: list[str]) -> float:
 
 def with_uv(venv: Path) -> dict[str, float]:
     """`make install`'s way: a venv, the pinned uv put in it by pip, then uv installs both files."""
+    uv = str(venv / "bin" / "uv")
     python = str(venv / "bin" / "python")
     return {
         STEPS[0]: _timed([sys.executable, "-m", "venv", str(venv)]),
         STEPS[1]: _timed([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV_PIN]),
-        STEPS[2]: _timed([str(venv / "bin" / "uv"), "pip", "install", "--quiet", "--python", python, *REQUIREMENTS]),
+        STEPS[2]: _timed([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, *REQUIREMENTS]),
     }
 
 
