@@ -14,10 +14,11 @@ help:  ## list the commands
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# uv installs the same pins several times faster than pip (benchmarks/install.py); pip stays the fallback.
-	@# --compile-bytecode: .pyc files now, as pip writes them; without them a process that may not write
-	@# bytecode (PYTHONDONTWRITEBYTECODE, as on CI machines) compiles every module it imports, every start
+	@# Where Python may not write .pyc files itself (PYTHONDONTWRITEBYTECODE, as in some CI images), uv
+	@# compiles them now, as pip would: otherwise every process compiles every module it imports, each start
 	if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
-	  $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -r requirements-dev.txt && \
+	  $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY) \
+	    -r requirements.txt -r requirements-dev.txt && \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
 	else \
 	  echo "uv could not be installed: installing with pip (slower)"; \

@@ -2,7 +2,8 @@
 
 Each installs both requirement files (`requirements.txt`, `requirements-dev.txt`) into a new venv of
 its own under a temporary folder. uv: `python -m venv`, the uv pinned in requirements-dev.txt
-installed into the venv by pip, then `uv pip install --compile-bytecode -r requirements.txt -r requirements-dev.txt`.
+installed into the venv by pip, then `uv pip install -r requirements.txt -r requirements-dev.txt`
+(with `--compile-bytecode` where PYTHONDONTWRITEBYTECODE is set, as the Makefile does).
 pip: `python -m venv`, then `pip install -r requirements.txt -r requirements-dev.txt`. Each runs
 once untimed first so that both caches are warm (uv's and pip's), then the timed rounds alternate
 which goes first. Run: `python benchmarks/install.py [--rounds N]` (or `make bench`).
@@ -11,6 +12,7 @@ which goes first. Run: `python benchmarks/install.py [--rounds N]` (or `make ben
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,8 @@ from common import table
 REPO = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ["-r", "requirements.txt", "-r", "requirements-dev.txt"]
 UV_PIN = next(line for line in (REPO / "requirements-dev.txt").read_text().splitlines() if line.startswith("uv=="))
+#: As the Makefile: uv compiles the .pyc files where Python may not write them itself.
+COMPILE = ["--compile-bytecode"] if os.environ.get("PYTHONDONTWRITEBYTECODE") else []
 STEPS = ("create the venv", "pip install the pinned uv", "install both requirement files")
 
 
@@ -44,7 +48,7 @@ def with_uv(venv: Path) -> dict[str, float]:
     return {
         STEPS[0]: _timed([sys.executable, "-m", "venv", str(venv)]),
         STEPS[1]: _timed([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV_PIN]),
-        STEPS[2]: _timed([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, *REQUIREMENTS]),
+        STEPS[2]: _timed([uv, "pip", "install", "--quiet", *COMPILE, "--python", python, *REQUIREMENTS]),
     }
 
 

@@ -90,8 +90,7 @@ class Zygote:
         """The zygote for a kernel with environment `env`, started now if needed; None if it cannot start.
 
         A zygote whose imports saw a different environment is replaced (the modules may have read it),
-        except for jupyter_client's `JPY_*` variables and the project's `SML_*` settings, which
-        `settings.py` reads when asked, never at import.
+        except for the variables in `PER_KERNEL`.
         """
         with cls._lock:
             zygote = cls._instance
@@ -189,9 +188,14 @@ class ForkedProcess:
         self.send_signal(signal.SIGKILL)
 
 
+#: Variables no preloaded module reads at import, that change between kernels of one process:
+#: jupyter_client's, the project's settings (read when asked, `settings.py`) and pytest's test name.
+PER_KERNEL = ("JPY_", "SML_", "PYTEST_CURRENT_TEST")
+
+
 def _imported_environment(env: Any) -> dict[str, str]:
     """The part of `env` that the preloaded modules may read when they are imported."""
-    return {k: v for k, v in env.items() if not k.startswith(("JPY_", "SML_"))}
+    return {k: v for k, v in env.items() if not k.startswith(PER_KERNEL)}
 
 
 def launch(cmd: list[str], env: dict[str, str] | None, cwd: Any, independent: bool = False) -> ForkedProcess | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import tempfile
 from datetime import date
 from pathlib import Path
 
+import nbformat
 from PIL import Image
 
 from serverless_ml.datasets import IMAGES, Dataset
@@ -16,11 +18,85 @@ from serverless_ml.runner import run_notebook
 from serverless_ml.samples import daily_id
 from tests.conftest import PYTHON, REPO
 
+#: Executed notebooks kept for the figure checks: (label, notebook) pairs, in the order they ran.
+Lessons = list[tuple[str, nbformat.NotebookNode]]
 
-def run_day(dataset: str, day: date, runs: Path) -> None:
+
+def run_lesson(lessons: Lessons | None, dataset: str, stage: str, parameters: dict, runs: Path) -> Path:
+    """`run_notebook`, keeping the executed notebook in `lessons` (when given) for the figure checks."""
+    path = run_notebook(dataset, stage, parameters, runs)
+    if lessons is not None:
+        lessons.append((f"{path.stem} {parameters}", nbformat.read(path, as_version=4)))
+    return path
+
+
+def run_day(dataset: str, day: date, runs: Path, lessons: Lessons | None = None) -> None:
     """One daily run: the feature pipeline then batch inference, for `day`."""
-    run_notebook(dataset, "feature", {"RUN_DATE": day.isoformat()}, runs)
-    run_notebook(dataset, "inference", {"RUN_DATE": day.isoformat()}, runs)
+    run_lesson(lessons, dataset, "feature", {"RUN_DATE": day.isoformat()}, runs)
+    run_lesson(lessons, dataset, "inference", {"RUN_DATE": day.isoformat()}, runs)
+
+
+# --- the lessons show their figures --------------------------------------------------------------------
+# A cell draws when it calls a plotting function (pyplot, seaborn, the monitoring figures, `show_images`);
+# each such cell must leave an `image/png` output. Importing the package once switched matplotlib to Agg
+# and blanked them all without an error.
+
+#: What a cell calls that puts a figure on the page (the last name of the called function).
+DRAWING_CALLS = {
+    "subplots", "figure", "plot", "scatter", "hist", "imshow", "show",
+    "barplot", "histplot", "heatmap", "countplot", "boxplot", "lineplot", "scatterplot", "pairplot",
+    "confusion_matrix_figure", "accuracy_figure", "show_images",
+}  # fmt: skip
+
+
+def _called_names(source: str) -> set[str]:
+    """The last name of every function a cell calls (`sns.heatmap(...)` gives `heatmap`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: not Python, and not drawing here
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                names.add(node.func.attr)
+            elif isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+    return names
+
+
+def drawing_cells(notebook: nbformat.NotebookNode) -> list[tuple[int, nbformat.NotebookNode]]:
+    """The code cells (with their index) that call a plotting function."""
+    return [
+        (index, cell)
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and _called_names(cell.source) & DRAWING_CALLS
+    ]
+
+
+def assert_lessons_draw(lessons: Lessons, drawing_notebooks: set[str]) -> None:
+    """Each of `drawing_notebooks` (executed-copy stems) has drawing cells, and each shows an image in
+    its last run; no cell of any lesson left an error."""
+    for name in sorted(drawing_notebooks):
+        runs = [notebook for label, notebook in lessons if label.split()[0] == name]
+        assert runs, f"{name} never ran"
+        cells = drawing_cells(runs[-1])
+        assert cells, f"{name}: no cell draws any more; update DRAWING_CALLS"
+        blank = [
+            f"cell {index}: {cell.source.splitlines()[-1]!r}"
+            for index, cell in cells
+            if not any("image/png" in output.get("data", {}) for output in cell.outputs)
+        ]
+        assert not blank, f"{name}: these drawing cells show no image: {blank}"
+    errors = [
+        f"{label} cell {index}: {output.ename}: {output.evalue}"
+        for label, notebook in lessons
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors
 
 
 def counts(project, spec: Dataset) -> tuple[int, int]:

@@ -14,7 +14,16 @@ import serverless_ml
 from serverless_ml.iris import DATASET as SPEC
 from serverless_ml.runner import NotebookError, run_notebook
 from tests.conftest import local_env
-from tests.e2e import assert_valid_images, code_cell, counts, daily_ids, predictions, run_day
+from tests.e2e import (
+    assert_lessons_draw,
+    assert_valid_images,
+    code_cell,
+    counts,
+    daily_ids,
+    predictions,
+    run_day,
+    run_lesson,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -22,17 +31,27 @@ DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lessons() -> list:
+    """The lab's executed notebooks, in the learner's order."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, lessons):
     """Backfill, train, then five days of feature + inference runs, on one temporary store."""
     root = tmp_path_factory.mktemp("iris")
     with pytest.MonkeyPatch.context() as mp:
         local_env(mp, root)
         runs = root / "runs"
-        run_notebook("iris", "feature", {"BACKFILL": True}, runs)
-        run_notebook("iris", "training", {"SEED": 0}, runs)
+        run_lesson(lessons, "iris", "feature", {"BACKFILL": True}, runs)
+        run_lesson(lessons, "iris", "training", {"SEED": 0}, runs)
         for day in DAYS:
-            run_day("iris", day, runs)
+            run_day("iris", day, runs, lessons)
         yield root, serverless_ml.login(), runs
+
+
+def test_the_lessons_show_their_figures(lab, lessons):
+    assert_lessons_draw(lessons, {"iris_2_training_pipeline", "iris_3_batch_inference_pipeline"})
 
 
 def test_counts_after_five_days(lab):

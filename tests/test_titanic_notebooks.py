@@ -13,7 +13,16 @@ import serverless_ml
 from serverless_ml.runner import NotebookError, run_notebook
 from serverless_ml.titanic import DATASET as SPEC
 from tests.conftest import local_env
-from tests.e2e import assert_valid_images, code_cell, counts, daily_ids, predictions, run_day
+from tests.e2e import (
+    assert_lessons_draw,
+    assert_valid_images,
+    code_cell,
+    counts,
+    daily_ids,
+    predictions,
+    run_day,
+    run_lesson,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -21,19 +30,29 @@ DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, titanic_csv):
+def lessons() -> list:
+    """The lab's executed notebooks, in the learner's order."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, titanic_csv, lessons):
     """EDA, backfill, train, then five days of feature + inference runs, on one temporary store."""
     root = tmp_path_factory.mktemp("titanic")
     with pytest.MonkeyPatch.context() as mp:
         local_env(mp, root)
         mp.setenv("SML_TITANIC_CSV", titanic_csv[0])
         runs = root / "runs"
-        run_notebook("titanic", "eda", {}, runs)
-        run_notebook("titanic", "feature", {"BACKFILL": True}, runs)
-        run_notebook("titanic", "training", {"SEED": 0}, runs)
+        run_lesson(lessons, "titanic", "eda", {}, runs)
+        run_lesson(lessons, "titanic", "feature", {"BACKFILL": True}, runs)
+        run_lesson(lessons, "titanic", "training", {"SEED": 0}, runs)
         for day in DAYS:
-            run_day("titanic", day, runs)
+            run_day("titanic", day, runs, lessons)
         yield root, serverless_ml.login(), runs, len(pd.read_csv(titanic_csv[0]))
+
+
+def test_the_lessons_show_their_figures(lab, lessons):
+    assert_lessons_draw(lessons, {"titanic_0_eda", "titanic_2_training_pipeline", "titanic_3_batch_inference_pipeline"})
 
 
 def test_counts_after_five_days(lab):
