@@ -32,9 +32,13 @@ def _each(datasets: list[str], work: Callable[[str], None]) -> list[str]:
 
 
 def _prepare() -> None:
-    """Before the first notebook: stop here if the store cannot be opened, then start the kernels' imports."""
+    """Before the first notebook: start the kernels' imports, then stop here if the store cannot be opened.
+
+    The zygote imports the pipelines' libraries (kernels.py) while this process opens the store and
+    prepares the first step; if the store cannot be opened, the zygote is ended with the command.
+    """
+    kernels.start()
     check_store()
-    kernels.start()  # imported once, while the first step is prepared (kernels.py)
 
 
 def _dashboard() -> Path:

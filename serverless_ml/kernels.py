@@ -104,8 +104,11 @@ class Zygote:
             return zygote
 
     def stop(self) -> None:
-        """End the zygote (its stdin closes); kernels already forked from it go on."""
+        """End the zygote: at once if it is still importing, else by closing its stdin. Kernels already
+        forked from it go on."""
         if self.process.poll() is None:
+            if not self._ready:
+                self.process.kill()
             self.process.stdin.close()
             try:
                 self.process.wait(timeout=10)

@@ -64,3 +64,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+#: The files whose runs take longest, longest first: `make test` schedules whole files on two workers
+#: (`--dist loadfile`), and starting these first keeps one long file from running alone at the end.
+LONGEST_FIRST = (
+    "test_daily_e2e.py",
+    "test_workflows.py",
+    "test_simulate.py",
+    "test_titanic_notebooks.py",
+    "test_iris_notebooks.py",
+    "test_apps_browser.py",
+    "test_apps_e2e.py",
+    "test_third_dataset.py",
+    "test_kernels.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect the longest files first (a stable sort: every file keeps its own order)."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, titanic_csv):
+    """Both models registered, the four apps' bundles built and started, each in its own process (once per
+    worker: the API and the browser tests share them when they run on the same one)."""
+    from tests.apps_fixtures import running_apps
+
+    yield from running_apps(tmp_path_factory.mktemp("apps"), titanic_csv[0])

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from serverless_ml import iris, spaces, titanic
-from tests.apps_fixtures import running_apps
 from tests.conftest import PYTHON, REPO, local_env
 
 pytestmark = pytest.mark.slow
@@ -47,12 +46,6 @@ BAD = {
         ({"pclass": "first"}, r"\[pclass\] is 'first': expected one of 1st class, 2nd class, 3rd class"),
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory, titanic_csv):
-    """Both models registered, four bundles built and started, each in its own process."""
-    yield from running_apps(tmp_path_factory.mktemp("apps"), titanic_csv[0])
 
 
 def _raw_call(url: str, values: list) -> str:

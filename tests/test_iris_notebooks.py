@@ -27,7 +27,7 @@ from tests.e2e import (
 
 pytestmark = pytest.mark.slow
 
-DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
+DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(3)]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def lessons() -> list:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, lessons):
-    """Backfill, train, then five days of feature + inference runs, on one temporary store."""
+    """Backfill, train, then three days of feature + inference runs, on one temporary store."""
     root = tmp_path_factory.mktemp("iris")
     with pytest.MonkeyPatch.context() as mp:
         local_env(mp, root)
@@ -56,7 +56,7 @@ def test_the_lessons_show_their_figures(lab, lessons):
 
 def test_counts_after_five_days(lab):
     _, project, _ = lab
-    assert counts(project, SPEC) == (150 + 5, 5)
+    assert counts(project, SPEC) == (150 + len(DAYS), len(DAYS))
     logged = predictions(project, SPEC)
     assert logged["id"].tolist() == daily_ids(DAYS)
     assert {"id", "predicted", "label", "model_version", "predicted_at", "run_date"} <= set(logged.columns)
@@ -67,7 +67,7 @@ def test_rerunning_a_day_adds_nothing(lab):
     _, project, runs = lab
     before = predictions(project, SPEC)
     run_day("iris", DAYS[2], runs)
-    assert counts(project, SPEC) == (155, 5)
+    assert counts(project, SPEC) == (150 + len(DAYS), len(DAYS))
     assert predictions(project, SPEC).equals(before)
 
 

@@ -82,15 +82,6 @@ def test_the_same_zygote_serves_other_settings_and_folders(tmp_path, monkeypatch
     assert first["random"] != second["random"], "each kernel seeds NumPy anew, as a new process does"
 
 
-def test_another_environment_gets_another_zygote(tmp_path, monkeypatch):
-    report(tmp_path)
-    before = kernels.Zygote._instance
-    monkeypatch.setenv("SOME_LIBRARY_OPTION", "1")  # a preloaded module might have read it at import
-    seen = report(tmp_path)
-    assert kernels.Zygote._instance is not before and before.process.poll() is not None
-    assert seen["ppid"] == kernels.Zygote._instance.process.pid
-
-
 def test_switched_off_the_kernel_is_started_as_usual(tmp_path, monkeypatch):
     monkeypatch.setenv("SML_FORK_KERNELS", "0")
     seen = report(tmp_path)
@@ -161,3 +152,13 @@ def test_kernels_end_with_the_process_that_started_them(tmp_path):
 )  # fmt: skip
 def test_only_this_python_s_ipykernel_is_forked(cmd, forkable):
     assert kernels.is_python_kernel(cmd) is forkable
+
+
+def test_another_environment_gets_another_zygote(tmp_path, monkeypatch):
+    # last in the file: the zygote it leaves behind saw a variable the next kernel's environment lacks
+    report(tmp_path)
+    before = kernels.Zygote._instance
+    monkeypatch.setenv("SOME_LIBRARY_OPTION", "1")  # a preloaded module might have read it at import
+    seen = report(tmp_path)
+    assert kernels.Zygote._instance is not before and before.process.poll() is not None
+    assert seen["ppid"] == kernels.Zygote._instance.process.pid

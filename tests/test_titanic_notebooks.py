@@ -26,7 +26,7 @@ from tests.e2e import (
 
 pytestmark = pytest.mark.slow
 
-DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(5)]
+DAYS = [date(2026, 6, 1) + timedelta(days=i) for i in range(3)]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def lessons() -> list:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, titanic_csv, lessons):
-    """EDA, backfill, train, then five days of feature + inference runs, on one temporary store."""
+    """EDA, backfill, train, then three days of feature + inference runs, on one temporary store."""
     root = tmp_path_factory.mktemp("titanic")
     with pytest.MonkeyPatch.context() as mp:
         local_env(mp, root)
@@ -57,7 +57,7 @@ def test_the_lessons_show_their_figures(lab, lessons):
 
 def test_counts_after_five_days(lab):
     _, project, _, passengers = lab
-    assert counts(project, SPEC) == (passengers + 5, 5)
+    assert counts(project, SPEC) == (passengers + len(DAYS), len(DAYS))
     logged = predictions(project, SPEC)
     assert logged["passengerid"].tolist() == daily_ids(DAYS)
     assert set(logged["label"]) <= {0, 1} and set(logged["predicted"]) <= {0, 1}
@@ -67,7 +67,7 @@ def test_rerunning_a_day_adds_nothing(lab):
     _, project, runs, passengers = lab
     before = predictions(project, SPEC)
     run_day("titanic", DAYS[1], runs)
-    assert counts(project, SPEC) == (passengers + 5, 5)
+    assert counts(project, SPEC) == (passengers + len(DAYS), len(DAYS))
     assert predictions(project, SPEC).equals(before)
 
 
