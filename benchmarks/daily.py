@@ -30,6 +30,7 @@ from common import table
 REPO = Path(__file__).resolve().parent.parent
 IMPORTS = (
     "import serverless_ml, numpy, pandas, sklearn, seaborn, matplotlib.pyplot, dataframe_image\n"
+    "import great_expectations, hsfs.expectation_suite, hsml.model_schema\n"
     "from serverless_ml import iris, titanic, monitoring, inference, model_files, parameters"
 )
 FLOOR = """

@@ -86,8 +86,9 @@ class TestFeatureGroup:
 
     def test_selects(self, fg):
         assert fg.select(["id", "variety"]).read().columns.tolist() == ["id", "variety"]
-        assert fg.select_except(["variety"]).features == ["id", "petal_length", "event_time"]
-        assert fg.select_all(include_primary_key=False).features == ["petal_length", "variety", "event_time"]
+        assert [f.name for f in fg.select_except(["variety"]).features] == ["id", "petal_length", "event_time"]
+        selected = fg.select_all(include_primary_key=False).read().columns.tolist()
+        assert selected == ["petal_length", "variety", "event_time"]
         with pytest.raises(SchemaError, match="no feature"):
             fg.select(["colour"])
 

@@ -202,7 +202,35 @@ class TestJoin:
 
     def test_a_clash_without_prefix_gets_the_alias(self, groups):
         people, tickets = groups
-        assert people.select_all().join(tickets.select_all()).features == ["pid", "name", "age", "fare", "fg1_age"]
+        joined = people.select_all().join(tickets.select_all())
+        assert joined.read().columns.tolist() == ["pid", "name", "age", "fare", "fg1_age"]
+
+    def test_query_features_are_each_side_s_feature_objects(self, groups):
+        # Query.features: the Feature objects of the left selection, then of each joined query's selection,
+        # as their feature groups have them (the key on both sides, no alias prefix)
+        people, tickets = groups
+        features = people.select(["pid", "age"]).join(tickets.select_all(), prefix="t_").features
+        assert [(f.name, f.type, f.primary) for f in features] == [
+            ("pid", "bigint", True), ("age", "double", False),
+            ("pid", "bigint", True), ("fare", "double", False), ("age", "double", False),
+        ]  # fmt: skip
+        assert features[0] is not features[2] and features[1] == people.get_feature("age")
+
+    def test_feature_view_schema_flags_labels_and_keeps_origins(self, fs, groups):
+        # FeatureView.features (alias schema): TrainingDatasetFeature per column read, label flagged
+        people, tickets = groups
+        query = people.select(["pid", "age"]).join(tickets.select(["pid", "fare", "age"]), prefix="t_")
+        fv = fs.create_feature_view("schema_view", query, version=1, labels=["t_fare"])
+        schema = fv.features
+        assert fv.schema == schema
+        assert [(f.name, f.type, f.index, f.label) for f in schema] == [
+            ("pid", "bigint", 0, False), ("age", "double", 1, False),
+            ("t_pid", "bigint", 2, False), ("t_fare", "double", 3, True), ("t_age", "double", 4, False),
+        ]  # fmt: skip
+        assert [(f.feature_group.name, f.feature_group_feature_name) for f in schema[3:]] == [
+            (tickets.name, "fare"), (tickets.name, "age")
+        ]  # fmt: skip
+        assert fs.get_feature_view("schema_view", version=1).features == schema
 
     def test_feature_view_over_a_join(self, fs, groups):
         people, tickets = groups

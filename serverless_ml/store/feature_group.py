@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ import pandas as pd
 from serverless_ml.errors import SchemaError
 from serverless_ml.store import validation
 from serverless_ml.store.database import Database
+from serverless_ml.store.feature import Feature
 from serverless_ml.store.query import Query
 from serverless_ml.store.schema import (
     FeatureGroupWarning,
@@ -41,17 +41,6 @@ def group_row(con: Any, name: str, version: int) -> tuple | None:
         [name, version],
     ).fetchall()
     return rows[0] if rows else None
-
-
-@dataclass
-class Feature:
-    """One feature of a feature group, as `hsfs.feature.Feature` describes it."""
-
-    name: str
-    type: str
-    description: str | None = None
-    primary: bool = False
-    feature_group_id: str | None = field(default=None, repr=False)
 
 
 class FeatureGroup:

@@ -170,10 +170,10 @@ class FeatureStore:
         labels = [feature_name(label) for label in labels or []]
         inference = [feature_name(c) for c in inference_helper_columns or []]
         training = [feature_name(c) for c in training_helper_columns or []]
-        missing = [c for c in labels + inference + training if c not in query.features]
+        missing = [c for c in labels + inference + training if c not in query._columns]
         if missing:
             raise SchemaError(
-                f"label or helper column(s) {missing} are not among the query's features {query.features}"
+                f"label or helper column(s) {missing} are not among the query's features {query._columns}"
             )
         spec = {"query": query._to_json(), "inference_helper_columns": inference, "training_helper_columns": training}
         fg = query.feature_group

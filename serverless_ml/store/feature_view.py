@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from serverless_ml.store.feature import TrainingDatasetFeature
 from serverless_ml.store.query import Query
 from serverless_ml.store.util import TimeLike, VersionWarning, as_dataframe_type, no_local_effect, to_timestamp
 
@@ -57,15 +58,30 @@ class FeatureView:
         return f"FeatureView({self.name!r}, version={self.version})"
 
     @property
-    def features(self) -> list[str]:
-        """The query's features, labels included, as Hopsworks lists a feature view's schema."""
-        return self.query.features
+    def features(self) -> list[TrainingDatasetFeature]:
+        """The view's schema (`FeatureView.features`, an alias of `schema`): one entry per column it reads,
+        labels and helper columns flagged, each with its type and the feature group it comes from."""
+        return [
+            TrainingDatasetFeature(
+                name=name,
+                type=(group.schema or {}).get(feature),
+                index=index,
+                feature_group=group,
+                feature_group_feature_name=feature,
+                label=name in self.labels,
+                inference_helper_column=name in self.inference_helper_columns,
+                training_helper_column=name in self.training_helper_columns,
+            )
+            for index, (name, group, feature) in enumerate(self.query._origins())
+        ]
+
+    schema = features
 
     @property
     def feature_names(self) -> list[str]:
-        """The features a model is given: the query's features without labels and helper columns."""
+        """The features a model is given: the query's columns without labels and helper columns."""
         helpers = set(self.labels) | set(self.inference_helper_columns) | set(self.training_helper_columns)
-        return [f for f in self.query.features if f not in helpers]
+        return [f for f in self.query._columns if f not in helpers]
 
     def get_last_accessed_training_dataset(self) -> int | None:
         """The training dataset version of this object's last training-data call."""
@@ -92,7 +108,7 @@ class FeatureView:
         keeps `drop_cols.difference(feature_view_features)`).
         """
         fg = self.query.feature_group
-        selected = set(self.query.features)
+        selected = set(self.query._columns)
         extra = []
         if primary_key:
             extra += [k for k in fg.primary_key if k not in selected]
@@ -178,7 +194,7 @@ class FeatureView:
                 if split.end is not None:
                     mask &= stamps < split.end
                 part = df[mask]
-                if not spec["et"] and fg.event_time not in self.query.features:  # added only to split on
+                if not spec["et"] and fg.event_time not in self.query._columns:  # added only to split on
                     part = part.drop(columns=[fg.event_time])
                 parts.append(part)
         else:

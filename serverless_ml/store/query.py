@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from serverless_ml.errors import HopsworksOnlyError, SchemaError
+from serverless_ml.store.feature import Feature
 from serverless_ml.store.schema import feature_name
 from serverless_ml.store.util import TimeLike, as_dataframe_type, no_local_effect, quote, to_timestamp
 
@@ -46,7 +47,7 @@ class Query:
         self._joins: list[_Join] = []
 
     def __repr__(self) -> str:
-        return f"Query({self.feature_group!r}, features={self.features})"
+        return f"Query({self.feature_group!r}, features={self._columns})"
 
     @property
     def featuregroups(self) -> list[FeatureGroup]:
@@ -97,10 +98,11 @@ class Query:
         self._joins.append(_Join(sub_query, on, left_on, right_on, kind, prefix))
         return self
 
-    def _plan(self) -> tuple[str, list[str], list[tuple[str, str]]]:
-        """The FROM clause, the output column names and (alias.column, output name) pairs."""
+    def _plan(self) -> tuple[str, list[tuple[str, str]], list[tuple[FeatureGroup, str]]]:
+        """The FROM clause, the (alias.column, output name) pairs, and where each column comes from."""
         sources = f"{self.feature_group.table} t0"
         columns = [(f"t0.{quote(f)}", f) for f in self._left_features]
+        origins = [(self.feature_group, f) for f in self._left_features]
         taken = {f for _, f in columns}
         counter = 1
         pending: list[tuple[str, _Join]] = [("t0", j) for j in self._joins]
@@ -125,14 +127,31 @@ class Query:
                 else:
                     name = feature
                 columns.append((f"{alias}.{quote(feature)}", name))
+                origins.append((right, feature))
                 taken.add(name)
             pending += [(alias, j) for j in join.query._joins]
-        return sources, [name for _, name in columns], columns
+        return sources, columns, origins
 
     @property
-    def features(self) -> list[str]:
-        """The names of the query's output columns, join prefixes included."""
-        return self._plan()[1]
+    def features(self) -> list[Feature]:
+        """The selected features of this query and of each query joined to it, as `Query.features`
+        lists them: each side's `Feature` objects as its feature group has them (a join key appears on
+        both sides; the prefixes name the columns read, not these features)."""
+        found = []
+        for query in [self, *(j.query for j in self._joins)]:
+            group = {f.name: f for f in query.feature_group.features}
+            found += [group.get(name) or Feature(name, None) for name in query._left_features]
+        return found
+
+    @property
+    def _columns(self) -> list[str]:
+        """The names of the columns `read()` returns, join prefixes included."""
+        return [name for _, name in self._plan()[1]]
+
+    def _origins(self) -> list[tuple[str, FeatureGroup, str]]:
+        """(column read, its feature group, the feature's name there) for each column, in order."""
+        _, columns, origins = self._plan()
+        return [(name, group, feature) for (_, name), (group, feature) in zip(columns, origins, strict=True)]
 
     def _select(
         self,
@@ -144,8 +163,8 @@ class Query:
         """The query's rows (plus `extra` columns of the left feature group), in the left group's write order."""
         fg = self.feature_group
         if fg.schema is None:
-            return pd.DataFrame(columns=self.features)
-        sources, _, columns = self._plan()
+            return pd.DataFrame(columns=self._columns)
+        sources, columns, _ = self._plan()
         select = [f"{expr} AS {quote(name)}" for expr, name in columns]
         select += [f"t0.{quote(c)} AS {quote('__' + c)}" for c in extra or []]
         where, params = [], []
