@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import select
@@ -50,7 +51,19 @@ def enabled() -> bool:
     """Whether kernels may be forked here: Linux with pidfd (5.3+), and not switched off."""
     if os.environ.get("SML_FORK_KERNELS", "1").strip() in ("0", "false", "no"):
         return False
-    return sys.platform == "linux" and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+    return _pidfd_works()
+
+
+@functools.cache
+def _pidfd_works() -> bool:
+    """Whether this system lets a process watch another through a pidfd (some container sandboxes refuse it)."""
+    if sys.platform != "linux" or not (hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
 
 
 def is_python_kernel(cmd: list[str]) -> bool:

@@ -88,6 +88,21 @@ def test_switched_off_the_kernel_is_started_as_usual(tmp_path, monkeypatch):
     assert seen["ppid"] == os.getpid() and not seen["preloaded"]
 
 
+def test_a_sandbox_without_pidfd_starts_kernels_as_usual(tmp_path, monkeypatch):
+    def refused(pid: int, flags: int = 0) -> int:
+        raise PermissionError(1, "Operation not permitted")  # as a seccomp profile without pidfd_open answers
+
+    monkeypatch.setattr(os, "pidfd_open", refused)
+    kernels._pidfd_works.cache_clear()
+    try:
+        assert not kernels.enabled()
+        seen = report(tmp_path)
+        assert seen["ppid"] == os.getpid() and not seen["preloaded"]
+    finally:
+        monkeypatch.undo()
+        kernels._pidfd_works.cache_clear()
+
+
 def test_what_a_notebook_leaves_unclosed_is_still_written(tmp_path):
     # the forked kernel ends without interpreter teardown: IPython's exit handler must release the file
     run(tmp_path, "handle = open('left_open.txt', 'w')\nhandle.write('written' * 1000)")

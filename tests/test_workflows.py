@@ -26,9 +26,10 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
-# Inherited variables that would make the replay use this checkout instead of the clone.
+# Inherited variables that would make the replay use this checkout instead of the clone, or that a
+# GitHub runner does not set (PYTHONDONTWRITEBYTECODE would make the install compile every module).
 LEAKS = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "HOPSWORKS_API_KEY", "HOPSWORKS_PROJECT",
-         "HOPSWORKS_HOST", "HF_TOKEN")  # fmt: skip
+         "HOPSWORKS_HOST", "HF_TOKEN", "PYTHONDONTWRITEBYTECODE")  # fmt: skip
 
 
 def _expand(text: str, contexts: dict[str, str]) -> str:
