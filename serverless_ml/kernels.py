@@ -73,7 +73,7 @@ def is_python_kernel(cmd: list[str]) -> bool:
     """
     return (
         len(cmd) >= 5
-        and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+        and cmd[0] == sys.executable  # as jupyter_client writes it for the native kernel, not another venv
         and cmd[1:3] == ["-m", KERNEL_MODULE]
         and cmd[3] == "-f"
     )
@@ -93,6 +93,7 @@ class Zygote:
             stdin=subprocess.PIPE,
             pass_fds=(write_end,),
             text=True,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches the command, not the zygote
         )
         os.close(write_end)
         self._ready: bool | None = None
@@ -103,7 +104,8 @@ class Zygote:
         """The zygote for a kernel with environment `env`, started now if needed; None if it cannot start.
 
         A zygote whose imports saw a different environment is replaced (the modules may have read it),
-        except for the variables in `PER_KERNEL`.
+        except for the variables in `PER_KERNEL`. Kernels end with their zygote (ipykernel's parent
+        poller), so a replacement must come between notebooks: the runner runs one at a time.
         """
         with cls._lock:
             zygote = cls._instance
@@ -117,8 +119,8 @@ class Zygote:
             return zygote
 
     def stop(self) -> None:
-        """End the zygote: at once if it is still importing, else by closing its stdin. Kernels already
-        forked from it go on."""
+        """End the zygote: at once if it is still importing, else by closing its stdin. Kernels forked
+        from it end within a second, as kernels do when their runner exits."""
         if self.process.poll() is None:
             if not self._ready:
                 self.process.kill()
@@ -138,8 +140,7 @@ class Zygote:
 
     def wait_ready(self) -> bool:
         if self._ready is None:
-            ready, _, _ = select.select([self._replies], [], [], READY_TIMEOUT)
-            line = self._replies.readline() if ready else ""
+            line = self._replies.readline() if _readable(self._replies.fileno(), READY_TIMEOUT) else ""
             self._ready = line.strip() == "ready"
             if not self._ready:
                 print("serverless_ml: kernels start the usual way (the kernel zygote did not start)", file=sys.stderr)
@@ -157,7 +158,15 @@ class Zygote:
             except (OSError, ValueError, KeyError):
                 if Zygote._instance is self:
                     Zygote._instance = None
+                self.process.poll()  # reap it
                 return None
+
+
+def _readable(fd: int, timeout: float | None) -> bool:
+    """Whether `fd` becomes readable within `timeout` seconds (poll: any descriptor number, unlike select)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else timeout * 1000))
 
 
 class ForkedProcess:
@@ -180,8 +189,7 @@ class ForkedProcess:
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.returncode is None:
-            exited, _, _ = select.select([self._fd], [], [], timeout)
-            if not exited:
+            if not _readable(self._fd, timeout):
                 if timeout == 0:
                     return None
                 raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
@@ -291,6 +299,7 @@ def _become_kernel(request: dict, replies: Any, imported_env: dict[str, str]) ->
     # As multiprocessing's forked children end: no interpreter teardown of the modules the zygote loaded
     # (about a second of garbage collection for nothing). The exit handlers still run: IPython's
     # releases the notebook's variables (open files are flushed and closed) and closes its history.
+    threading._shutdown()  # first, as at interpreter exit: the notebook's non-daemon threads finish
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
@@ -306,6 +315,8 @@ def main(reply_fd: int) -> int:
     replies.flush()
     for line in sys.stdin:  # one request per line; the parent closing stdin ends the zygote
         request = json.loads(line)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # nothing buffered here may be written again by the child
         pid = os.fork()
         if pid == 0:
             _become_kernel(request, replies, imported_env)

@@ -159,8 +159,7 @@ def test_kernels_end_with_the_process_that_started_them(tmp_path):
     [
         ([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"], True),
         ([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json", "--HistoryManager.hist_file=:memory:"], True),
-        (["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "c.json"], os.path.realpath("/usr/bin/python3")
-         == os.path.realpath(sys.executable)),
+        (["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "c.json"], sys.executable == "/usr/bin/python3"),
         ([sys.executable, "-m", "other_kernel", "-f", "c.json"], False),
         (["R", "--slave", "-e", "IRkernel::main()", "--args", "c.json"], False),
     ],
