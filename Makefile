@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
 UV_PIN := $(shell grep -m1 "^uv==" requirements-dev.txt)
+UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint format lab apps bench clean
@@ -15,10 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# uv installs the same pins several times faster than pip (benchmarks/install.py); pip stays the fallback.
 	@# Where Python may not write .pyc files itself (PYTHONDONTWRITEBYTECODE, as in some CI images), uv
-	@# compiles them now, as pip would: otherwise every process compiles every module it imports, each start
+	@# compiles them now, as pip would: otherwise every process compiles every module it imports, each start.
+	@# The pins are exact, so uv first tries its cache alone (--offline: under a second when it holds them all,
+	@# where asking the index whether each cached file is still current takes up to a minute); if anything is
+	@# missing it installs nothing and the second command fetches from the index.
 	if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
-	  $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY) \
-	    -r requirements.txt -r requirements-dev.txt && \
+	  { $(UV_INSTALL) --offline -r requirements.txt -r requirements-dev.txt 2>/dev/null || \
+	    $(UV_INSTALL) -r requirements.txt -r requirements-dev.txt; } && \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
 	else \
 	  echo "uv could not be installed: installing with pip (slower)"; \
