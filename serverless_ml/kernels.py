@@ -98,18 +98,22 @@ class Zygote:
         os.close(write_end)
         self._ready: bool | None = None
         self.environment = _imported_environment(os.environ)
+        #: The variables the zygote's imports set (hsfs sets one), as it reports them once ready.
+        self.imports_set: dict[str, str] = {}
 
     @classmethod
     def get(cls, env: dict[str, str]) -> Zygote | None:
         """The zygote for a kernel with environment `env`, started now if needed; None if it cannot start.
 
         A zygote whose imports saw a different environment is replaced (the modules may have read it),
-        except for the variables in `PER_KERNEL`. Kernels end with their zygote (ipykernel's parent
-        poller), so a replacement must come between notebooks: the runner runs one at a time.
+        except for the variables in `PER_KERNEL` and those its own imports set: a command that has made
+        the same imports (the Hopsworks backend imports hsfs) passes on what they set, as the zygote's
+        kernels have it too. Kernels end with their zygote (ipykernel's parent poller), so a
+        replacement must come between notebooks: the runner runs one at a time.
         """
         with cls._lock:
             zygote = cls._instance
-            if zygote is not None and zygote.environment != _imported_environment(env):
+            if zygote is not None and zygote.wait_ready() and not zygote.serves(env):
                 zygote.stop()
                 zygote = None
             if zygote is None:
@@ -138,11 +142,22 @@ class Zygote:
                 cls._instance.stop()
                 cls._instance = None
 
+    def serves(self, env: dict[str, str]) -> bool:
+        """Whether a kernel with `env` may be forked from this zygote: its imports saw the same environment."""
+
+        def seen(environment: dict[str, str]) -> dict[str, str]:
+            return {k: v for k, v in environment.items() if self.imports_set.get(k) != v}
+
+        return seen(self.environment) == seen(_imported_environment(env))
+
     def wait_ready(self) -> bool:
         if self._ready is None:
             line = self._replies.readline() if _readable(self._replies.fileno(), READY_TIMEOUT) else ""
-            self._ready = line.strip() == "ready"
-            if not self._ready:
+            word, _, imports_set = line.partition(" ")
+            self._ready = word.strip() == "ready"
+            if self._ready:
+                self.imports_set = json.loads(imports_set or "{}")
+            else:
                 print("serverless_ml: kernels start the usual way (the kernel zygote did not start)", file=sys.stderr)
                 self.process.kill()
         return self._ready
@@ -311,7 +326,7 @@ def main(reply_fd: int) -> int:
     imported_env = _preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit: no zombies
     replies = os.fdopen(reply_fd, "w")
-    replies.write("ready\n")
+    replies.write(f"ready {json.dumps(imported_env)}\n")
     replies.flush()
     for line in sys.stdin:  # one request per line; the parent closing stdin ends the zygote
         request = json.loads(line)

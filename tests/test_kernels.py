@@ -173,6 +173,14 @@ def test_another_environment_gets_another_zygote(tmp_path, monkeypatch):
     report(tmp_path)
     before = kernels.Zygote._instance
     monkeypatch.setenv("SOME_LIBRARY_OPTION", "1")  # a preloaded module might have read it at import
+    monkeypatch.delenv("POLARS_SKIP_CPU_CHECK", raising=False)  # as in a command that has not imported hsfs
     seen = report(tmp_path)
-    assert kernels.Zygote._instance is not before and before.process.poll() is not None
-    assert seen["ppid"] == kernels.Zygote._instance.process.pid
+    zygote = kernels.Zygote._instance
+    assert zygote is not before and before.process.poll() is not None
+    assert seen["ppid"] == zygote.process.pid
+    # the command imports hsfs too (the Hopsworks backend does): what that import sets is what the
+    # zygote's own imports set, so the same zygote serves the next kernel
+    assert zygote.imports_set["POLARS_SKIP_CPU_CHECK"] == "1"  # hsfs/__init__.py (scikit-learn sets two more)
+    monkeypatch.setenv("POLARS_SKIP_CPU_CHECK", "1")
+    assert report(tmp_path)["ppid"] == zygote.process.pid and kernels.Zygote._instance is zygote
+    assert not zygote.serves({**os.environ, "POLARS_SKIP_CPU_CHECK": "0"})  # another value: another environment
