@@ -3,10 +3,12 @@
 Each installs both requirement files (`requirements.txt`, `requirements-dev.txt`) into a new venv of
 its own under a temporary folder. uv: `python -m venv`, the uv pinned in requirements-dev.txt
 installed into the venv by pip, then `uv pip install -r requirements.txt -r requirements-dev.txt`
-(with `--compile-bytecode` where PYTHONDONTWRITEBYTECODE is set, as the Makefile does).
-pip: `python -m venv`, then `pip install -r requirements.txt -r requirements-dev.txt`. Each runs
-once untimed first so that both caches are warm (uv's and pip's), then the timed rounds alternate
-which goes first. Run: `python benchmarks/install.py [--rounds N]` (or `make bench`).
+(with `--compile-bytecode` where PYTHONDONTWRITEBYTECODE is set), first with `--offline` and, if
+that fails, again without it, as the Makefile does. The same without `--offline` (uv asking the
+index about every cached file) is timed beside it. pip: `python -m venv`, then
+`pip install -r requirements.txt -r requirements-dev.txt`. Each runs once untimed first so that the
+caches are warm (uv's and pip's), then the timed rounds rotate which goes first.
+Run: `python benchmarks/install.py [--rounds N]` (or `make bench`).
 """
 
 from __future__ import annotations
@@ -41,15 +43,30 @@ def _timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def with_uv(venv: Path) -> dict[str, float]:
-    """`make install`'s way: a venv, the pinned uv put in it by pip, then uv installs both files."""
+def _with_uv(venv: Path, cache_first: bool) -> dict[str, float]:
+    """A venv, the pinned uv put in it by pip, then uv installs both files."""
     uv = str(venv / "bin" / "uv")
     python = str(venv / "bin" / "python")
-    return {
+    command = [uv, "pip", "install", "--quiet", *COMPILE, "--python", python, *REQUIREMENTS]
+    steps = {
         STEPS[0]: _timed([sys.executable, "-m", "venv", str(venv)]),
         STEPS[1]: _timed([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV_PIN]),
-        STEPS[2]: _timed([uv, "pip", "install", "--quiet", *COMPILE, "--python", python, *REQUIREMENTS]),
     }
+    started = time.perf_counter()
+    if not (cache_first and subprocess.run([*command, "--offline"], cwd=REPO, capture_output=True).returncode == 0):
+        _timed(command)
+    steps[STEPS[2]] = time.perf_counter() - started
+    return steps
+
+
+def with_uv(venv: Path) -> dict[str, float]:
+    """`make install`'s way: uv from its cache alone (`--offline`), from the index if that fails."""
+    return _with_uv(venv, cache_first=True)
+
+
+def with_uv_asking_the_index(venv: Path) -> dict[str, float]:
+    """uv without `--offline`: it asks the index whether each cached file is still current."""
+    return _with_uv(venv, cache_first=False)
 
 
 def with_pip(venv: Path) -> dict[str, float]:
@@ -77,13 +94,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="timed rounds after the untimed warm-up (default 1)")
     rounds = parser.parse_args().rounds
-    installers: dict[str, Callable[[Path], dict[str, float]]] = {"uv": with_uv, "pip": with_pip}
-    times: dict[str, list[dict[str, float]]] = {"uv": [], "pip": []}
+    installers: dict[str, Callable[[Path], dict[str, float]]] = {
+        "uv": with_uv, "uv, asking the index": with_uv_asking_the_index, "pip": with_pip}  # fmt: skip
+    times: dict[str, list[dict[str, float]]] = {name: [] for name in installers}
     warm: dict[str, float] = {}
     packages: dict[str, set[str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench_install_") as scratch:
         for round_ in range(rounds + 1):
-            order = list(installers) if round_ % 2 == 0 else list(installers)[::-1]
+            names = list(installers)
+            order = names[round_ % len(names) :] + names[: round_ % len(names)]
             for name in order:
                 venv = Path(scratch) / f"{name}_{round_}"
                 measured = installers[name](venv)
@@ -100,16 +119,18 @@ def main() -> None:
     rows = [
         (step, *(f"{best[name][step]:.1f}" if step in best[name] else "-" for name in installers)) for step in STEPS
     ]
-    rows.append(("total", f"{total['uv']:.1f}", f"{total['pip']:.1f}"))
+    rows.append(("total", *(f"{total[name]:.1f}" for name in installers)))
     install = STEPS[2]
-    same = "the same" if packages["uv"] == packages["pip"] else f"DIFFERENT ({packages['uv'] ^ packages['pip']})"
+    differ = set.union(*packages.values()) - set.intersection(*packages.values())
+    same = "the same" if not differ else f"DIFFERENT ({differ})"
     print(f"both requirement files into a new venv, {UV_PIN} vs pip {pip_version} (the venv's own), "
           f"warm caches, best of {rounds}\n")  # fmt: skip
-    print(table(rows, ("step", "uv: make install (s)", "pip (s)")))
-    print(f"\npip / uv: {total['pip'] / total['uv']:.1f}x in total, "
-          f"{best['pip'][install] / best['uv'][install]:.1f}x for the install step alone")  # fmt: skip
-    print(f"untimed warm-up runs (cache as found): uv {warm['uv']:.1f} s, pip {warm['pip']:.1f} s; "
-          f"{len(packages['uv'])} packages, {same} with both")  # fmt: skip
+    print(table(rows, ("step", "uv: make install (s)", "uv, asking the index (s)", "pip (s)")))
+    for name in ("uv, asking the index", "pip"):
+        print(f"\n{name} / uv: {total[name] / total['uv']:.1f}x in total, "
+              f"{best[name][install] / best['uv'][install]:.1f}x for the install step alone", end="")  # fmt: skip
+    warmups = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in warm.items())
+    print(f"\nuntimed warm-up runs (cache as found): {warmups}; {len(packages['uv'])} packages, {same} with all")
     for name, runs in times.items():
         print(f"timed runs, {name}: {', '.join(f'{sum(steps.values()):.1f}' for steps in runs)} s")
 
