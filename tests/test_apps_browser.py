@@ -33,18 +33,21 @@ REFUSALS = [
 
 @pytest.fixture(scope="module")
 def browser():
+    """One browser profile for the file, as a person's: every test opens its own new tab, and the apps'
+    scripts come from its cache after the first visit."""
     from playwright.sync_api import sync_playwright
 
     path = next((b for b in BROWSERS if shutil.which(b)), None)
     assert path, f"no Chromium found at {BROWSERS}: install Debian's chromium package"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield browser
+        yield browser.new_context()
         browser.close()
 
 
 def _open(browser, url: str, width: int):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(url, wait_until="networkidle")
     return page
 
