@@ -2,7 +2,8 @@
 
 `uses:` steps are skipped: setup-python becomes a venv first on PATH, and the caches are this
 machine's warm ones. Secrets are empty and the backend is local, so the replay is offline but for
-the package index that the install reaches through uv's and pip's caches.
+the package index that pip asks for the pinned uv (uv itself installs from its warm cache, as
+`make install` tries first).
 """
 
 from __future__ import annotations
