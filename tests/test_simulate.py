@@ -18,15 +18,20 @@ pytestmark = pytest.mark.slow
 DAYS = ["2026-02-08", "2026-02-09", "2026-02-10"]
 
 
-def _read(env: dict, group: str, columns: list[str] | None = None) -> pd.DataFrame:
+GROUPS = ("iris", "iris_predictions")
+
+
+def _read(env: dict) -> dict[str, pd.DataFrame]:
+    """The feature groups in `GROUPS` as another process reads them from the store at `env`, rows by key."""
     code = (
-        "import sys, serverless_ml; fg = serverless_ml.login().get_feature_store()"
-        f".get_feature_group({group!r}, version=1); fg.read().to_pickle(sys.argv[1])"
+        "import sys, serverless_ml; fs = serverless_ml.login().get_feature_store()\n"
+        "for group, path in zip(sys.argv[1::2], sys.argv[2::2]):\n"
+        "    fs.get_feature_group(group, version=1).read().to_pickle(path)"
     )
-    path = f"{env['SML_HOME']}/{group}.pkl"
-    subprocess.run([PYTHON, "-c", code, path], env=env, check=True)
-    frame = pd.read_pickle(path)
-    return frame[columns or list(frame.columns)].sort_values(frame.columns[0]).reset_index(drop=True)
+    paths = {group: f"{env['SML_HOME']}/{group}.pkl" for group in GROUPS}
+    subprocess.run([PYTHON, "-c", code, *(x for pair in paths.items() for x in pair)], env=env, check=True)
+    frames = {group: pd.read_pickle(path) for group, path in paths.items()}
+    return {group: f.sort_values(f.columns[0]).reset_index(drop=True) for group, f in frames.items()}
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +71,12 @@ def test_simulate_runs_each_notebook_once(stores):
 
 def test_the_same_store_as_day_by_day(stores):
     root, env, _, _ = stores
-    a, b = env("simulated"), env("daily")
-    pd.testing.assert_frame_equal(_read(a, "iris"), _read(b, "iris"))
+    a, b = _read(env("simulated")), _read(env("daily"))
+    pd.testing.assert_frame_equal(a["iris"], b["iris"])
     columns = ["id", "event_time", "predicted", "label", "model_version"]
-    logged = _read(a, "iris_predictions", columns)
+    logged = a["iris_predictions"][columns]
     assert len(logged) == 3
-    pd.testing.assert_frame_equal(logged, _read(b, "iris_predictions", columns))
+    pd.testing.assert_frame_equal(logged, b["iris_predictions"][columns])
     for name in IMAGES:
         simulated = (root / "simulated" / "docs" / "iris" / name).read_bytes()
         assert simulated == (root / "daily" / "docs" / "iris" / name).read_bytes(), name
