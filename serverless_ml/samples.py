@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import zlib
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from serverless_ml.errors import RunFirstError
 from serverless_ml.parameters import check_seed
 
 #: Daily synthetic samples carry event times from this date on; backfilled rows are older.
@@ -37,3 +39,17 @@ def rng_for(run_date: date, seed: int | None, dataset: str) -> np.random.Generat
     if check_seed(seed) is None:
         seed = zlib.crc32(f"{dataset}:{run_date.isoformat()}".encode())
     return np.random.default_rng(seed)
+
+
+def check_backfilled(fg: Any, dataset: str) -> None:
+    """Stop with what to run first if feature group `fg` has no data yet.
+
+    It has none when it is None (`get_feature_group` of a group that does not exist) or has no
+    features: a new group from `get_or_create_feature_group` is saved by its first insert, on
+    Hopsworks too, and cannot be read before it (hsfs `FeatureGroup.read` filters on
+    `get_feature(event_time)`, which is None until then).
+    """
+    if fg is None or not fg.features:
+        raise RunFirstError(
+            f"the {dataset} feature group has no data yet: run 1_feature_pipeline.ipynb with BACKFILL=True first"
+        )

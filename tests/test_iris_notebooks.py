@@ -137,7 +137,9 @@ def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
     with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first") as daily:
         run_notebook("iris", "feature", {"RUN_DATE": "2026-01-01"}, runs)
     assert _error_lines(daily.value.output) == [f"RunFirstError: {daily.value.evalue}"]
-    # training before the backfill (the failed daily run left an empty feature group behind)
+    # the failed daily run left nothing behind: a new feature group is saved by its first insert, as on Hopsworks
+    assert serverless_ml.login().get_feature_store().get_feature_group("iris", version=1) is None
+    # training before the backfill
     with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first"):
         run_notebook("iris", "training", {}, runs)
     run_notebook("iris", "feature", {"BACKFILL": True}, runs)

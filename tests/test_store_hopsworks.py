@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serverless_ml.errors import HopsworksOnlyError, SchemaError
+from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
 from serverless_ml.store.schema import FeatureGroupWarning
 from serverless_ml.store.util import VersionWarning
 
@@ -239,6 +239,20 @@ class TestJoin:
         assert y is None and X.columns.tolist() == ["pid", "age", "fare", "fg1_age"]
         again = fs.get_feature_view("joined", version=1)
         assert again.get_batch_data()["fare"].tolist()[0] == 9.0
+
+
+class TestNewFeatureGroup:
+    def test_saved_by_its_first_insert(self, fs):
+        # FeatureStore.get_or_create_feature_group: a FeatureGroup object with features=[] until insert saves it
+        fg = fs.get_or_create_feature_group("fresh", version=1, primary_key=["id"], event_time="event_time")
+        assert fg.features == [] and fs.get_feature_group("fresh", version=1) is None
+        assert fs.get_or_create_feature_group("fresh", version=1, primary_key=["id"]).features == []
+        # FeatureGroup.read builds its time filter on get_feature(event_time), None before the first insert
+        with pytest.raises(NotFoundError, match=r"'fresh' version 1 has not been written yet"):
+            fg.read(end_time="2024-01-01")
+        fg.insert(_rows([1, 2]))
+        assert [f.name for f in fs.get_feature_group("fresh", version=1).features] == list(_rows([1]).columns)
+        assert len(fg.read()) == 2
 
 
 class TestFeatureGroupApi:

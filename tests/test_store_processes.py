@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 
+import pandas as pd
 import pytest
 
 import serverless_ml
@@ -94,7 +95,8 @@ def test_second_writer_waits_for_the_first(project):
 
 
 def test_busy_store_gives_a_clear_error_after_the_timeout(project, monkeypatch):
-    project.get_feature_store().get_or_create_feature_group("big", version=1, primary_key=["id"])
+    group = project.get_feature_store().get_or_create_feature_group("big", version=1, primary_key=["id"])
+    group.insert(pd.DataFrame({"id": [1]}))  # a new group is saved by its first insert
     path = project.home / "store.duckdb"
     holder = _start(_HOLDER, str(path), "20")
     _wait_for(holder, "holding")

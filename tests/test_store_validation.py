@@ -50,7 +50,9 @@ def fs(project):
 
 
 def _group(fs, policy: str | None = None, name: str = "iris"):
+    """A saved feature group without rows (a new one is only saved by `save` or its first insert), with a suite."""
     fg = fs.get_or_create_feature_group(name, version=1, primary_key=["id"], event_time="event_time")
+    fg.save()
     if policy:
         fg.save_expectation_suite(_suite(), validation_ingestion_policy=policy)
     return fg
@@ -58,14 +60,17 @@ def _group(fs, policy: str | None = None, name: str = "iris"):
 
 class TestSuite:
     def test_get_or_create_attaches_the_suite(self, fs):
-        # FeatureStore.get_or_create_feature_group(expectation_suite=...) -> FeatureGroup.expectation_suite setter
+        # FeatureStore.get_or_create_feature_group(expectation_suite=...) -> FeatureGroup.expectation_suite setter;
+        # a new group is saved, with its suite, by its first insert
         fg = fs.get_or_create_feature_group(
             "iris", version=1, primary_key=["id"], event_time="event_time", expectation_suite=_suite()
         )
+        assert fg.get_expectation_suite(ge_type=False).validation_ingestion_policy == "ALWAYS"
+        assert fs.get_feature_group("iris", version=1) is None
+        fg.insert(_flowers())
         suite = fs.get_feature_group("iris", version=1).get_expectation_suite()
         assert isinstance(suite, ge.core.ExpectationSuite)  # get_expectation_suite(ge_type=True): to_ge_type()
         assert suite.name == "iris_suite"
-        assert fg.get_expectation_suite(ge_type=False).validation_ingestion_policy == "ALWAYS"
 
     def test_create_feature_group_validates_its_first_insert(self, fs):
         # FeatureGroupEngine._insert: metadata (with the suite) saved, then _validate on the same insert

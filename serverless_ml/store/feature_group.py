@@ -127,6 +127,11 @@ class FeatureGroup:
             return None, None
         return self.insert(features, write_options=write_options, validation_options=validation_options, **kwargs)
 
+    def _registered(self) -> bool:
+        """Whether the group exists in the store (a new one does from its first insert or `save`)."""
+        with self._db.connect() as con:
+            return group_row(con, self.name, self.version) is not None
+
     def _register(self) -> None:
         with self._db.transaction() as con:
             if group_row(con, self.name, self.version) is None:

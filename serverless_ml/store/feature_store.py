@@ -96,17 +96,18 @@ class FeatureStore:
         expectation_suite: Any = None,
         **kwargs: Any,
     ) -> FeatureGroup:
-        """The feature group `name`/`version`, created (schema set by its first insert) if new.
+        """The feature group `name`/`version` if it exists, else a new one (`FeatureStore.get_or_create_feature_group`).
 
-        `expectation_suite` is attached only when the group is created (`FeatureStore.get_or_create_feature_group`).
+        As on Hopsworks, a new group is only an object until its first `insert` (or `save`) registers
+        it: until then `get_feature_group` returns None and it has no features. Its
+        `expectation_suite`, or one saved on it before that, is attached when it is registered and
+        validates that first insert already.
         """
         no_local_effect("FeatureStore.get_or_create_feature_group", kwargs, online_enabled=online_enabled)
         existing = self._get_group(name, version)
         if existing is not None:
             return existing
-        group = self._new_group(name, version, description, primary_key, event_time, expectation_suite)
-        group._register()
-        return group
+        return self._new_group(name, version, description, primary_key, event_time, expectation_suite)
 
     def get_feature_group(self, name: str, version: int | None = None) -> FeatureGroup | None:
         """The feature group `name`/`version`, or None if there is none (`FeatureStore.get_feature_group`).

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from serverless_ml.errors import HopsworksOnlyError, SchemaError
+from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
 from serverless_ml.store.feature import Feature
 from serverless_ml.store.schema import feature_name
 from serverless_ml.store.util import TimeLike, as_dataframe_type, no_local_effect, quote, to_timestamp
@@ -163,6 +163,14 @@ class Query:
         """The query's rows (plus `extra` columns of the left feature group), in the left group's write order."""
         fg = self.feature_group
         if fg.schema is None:
+            # Nor can Hopsworks read a group before its first insert: FeatureGroup.read filters on
+            # get_feature(event_time), None until then, and the query constructor needs the group's id
+            if not fg._registered():
+                raise NotFoundError(
+                    f"feature group {fg.name!r} version {fg.version} has not been written yet: a new feature group "
+                    "is created by its first insert, on Hopsworks too, and cannot be read before it "
+                    "(fg.features is empty until then)"
+                )
             return pd.DataFrame(columns=self._columns)
         sources, columns, _ = self._plan()
         select = [f"{expr} AS {quote(name)}" for expr, name in columns]
