@@ -269,6 +269,11 @@ class TestFeatureGroupApi:
         assert len(fg.show(2)) == 2
         # FeatureGroupBase.update_feature_description returns the feature group
         assert fg.update_feature_description("value", "how much").get_feature("value").description == "how much"
+        # FeatureGroupBase.get_feature: None for a name the group lacks (as given: no lower-casing);
+        # update_feature_description goes through self[feature_name], a KeyError
+        assert fg.get_feature("nope") is None and fg.get_feature("Value") is None
+        with pytest.raises(KeyError, match=r"no feature or transformation called 'nope'"):
+            fg.update_feature_description("nope", "?")
 
     def test_no_primary_key_appends(self, fs):
         # FeatureStore.create_feature_group: primary_key defaults to [], "won't have any primary key"

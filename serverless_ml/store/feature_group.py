@@ -96,11 +96,10 @@ class FeatureGroup:
         return list(self.schema or {})
 
     def get_feature(self, name: str) -> Feature | None:
-        """The feature `name` (`FeatureGroupBase.get_feature`)."""
-        found = [f for f in self.features if f.name == feature_name(name)]
-        if not found:
-            raise SchemaError(f"feature group {self.name!r} has no feature {name!r}; it has {self.feature_names}")
-        return found[0]
+        """The feature `name`, or None if the group has none of that name (`FeatureGroupBase.get_feature`,
+        which looks the name up as given through `__getitem__` and turns its KeyError into None)."""
+        found = [f for f in self.features if f.name == name]
+        return found[0] if found else None
 
     def _load(self) -> tuple[dict[str, str] | None, dict[str, str]]:
         with self._db.connect() as con:
@@ -575,8 +574,17 @@ class FeatureGroup:
         return self.select_all().show(n, online=online)
 
     def update_feature_description(self, feature_name: str, description: str) -> FeatureGroup:
-        """Describe one feature; returns the feature group (`FeatureGroupBase.update_feature_description`)."""
-        name = self.get_feature(feature_name).name
+        """Describe one feature; returns the feature group (`FeatureGroupBase.update_feature_description`).
+
+        An unknown name raises KeyError, as the SDK's `self[feature_name]` does, naming the features there are.
+        """
+        feature = self.get_feature(feature_name)
+        if feature is None:
+            raise KeyError(
+                f"'FeatureGroup' object has no feature or transformation called '{feature_name}': "
+                f"{self.name!r} has {self.feature_names}"
+            )
+        name = feature.name
         with self._db.transaction() as con:
             [(stored,)] = con.execute(
                 "SELECT feature_descriptions FROM _sml_feature_groups WHERE name = ? AND version = ?",
