@@ -13,14 +13,15 @@ help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned requirements into $(VENV) (uv; pip if uv cannot be installed)..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# uv installs the same pins several times faster than pip (benchmarks/install.py); pip stays the fallback.
 	@# Where Python may not write .pyc files itself (PYTHONDONTWRITEBYTECODE, as in some CI images), uv
 	@# compiles them now, as pip would: otherwise every process compiles every module it imports, each start.
 	@# The pins are exact, so uv first tries its cache alone (--offline: under a second when it holds them all,
 	@# where asking the index whether each cached file is still current takes up to a minute); if anything is
 	@# missing it installs nothing and the second command fetches from the index.
-	if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
+	@if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
 	  { $(UV_INSTALL) --offline -r requirements.txt -r requirements-dev.txt 2>/dev/null || \
 	    $(UV_INSTALL) -r requirements.txt -r requirements-dev.txt; } && \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
@@ -29,7 +30,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	  $(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt && \
 	  $(PY) -m pip install --quiet --no-deps -e .; \
 	fi
-	touch $(STAMP)
+	@touch $(STAMP)
+	@echo "Installed: $(VENV) is ready."
 
 install: $(STAMP)  ## create .venv and install everything (run by the other commands)
 
