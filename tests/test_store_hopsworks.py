@@ -338,6 +338,17 @@ class TestModelRegistry:
         model = project.get_model_registry().python.create_model("flower_model", version=version, **kwargs)
         return model.save(str(folder))
 
+    def test_download_is_cached_per_version(self, project, tmp_path, capsys):
+        # hsml ModelEngine._download: a cache folder per version, reused once complete, older copies pruned
+        saved = self._model(project, tmp_path, metrics={"accuracy": 0.5})
+        first = Path(saved.download())
+        assert (first / "model.pkl").read_bytes() == b"x" and (first / ".download_complete").is_file()
+        again = project.get_model_registry().get_model("flower_model", version=1).download()
+        assert Path(again) == first and "Using cached model files at" in capsys.readouterr().out
+        (first / ".download_complete").unlink()  # an interrupted download is never reused
+        assert Path(saved.download()) == first and (first / ".download_complete").is_file()
+        assert [p.name for p in first.parent.iterdir()] == [first.name]
+
     def test_get_model_without_version_is_version_one(self, project, tmp_path):
         for accuracy in (0.5, 0.9):
             self._model(project, tmp_path, metrics={"accuracy": accuracy})

@@ -7,6 +7,7 @@ import math
 import re
 import shutil
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,13 +156,38 @@ class Model:
         return self._registry._register(self, Path(model_path))
 
     def download(self, local_path: str | None = None) -> str:
-        """Copy the model's files into `local_path` (default: a new temporary folder); return it."""
+        """The model's files on this machine: the folder they are in (`Model.download`).
+
+        With `local_path`, copied there. Without, as `hsml.engine.model_engine.ModelEngine._download`:
+        into a cache folder per model version, reused once complete (its `.download_complete` marker),
+        the version's older copies removed. hsml keys the folder by the backend's model id, so that a
+        recreated version is downloaded again; here by the version's registration time, in the store's
+        folder (`cache/models/<name>/<version>/<time>`), as ids are only unique within one store.
+        """
         if self.version is None:
             raise NotFoundError(f"model {self.name!r} has not been saved yet")
         source = self._registry._artifact_dir(self.name, self.version)
-        target = Path(local_path) if local_path else Path(tempfile.mkdtemp(prefix=f"{self.name}_{self.version}_"))
-        shutil.copytree(source, target, dirs_exist_ok=True)
-        return str(target)
+        if local_path:
+            shutil.copytree(source, local_path, dirs_exist_ok=True)
+            return str(local_path)
+        stamp = str(int(self.created.timestamp() * 1000)) if self.created else "0"
+        cache = self._registry._root.parent / "cache" / "models" / self.name / str(self.version) / stamp
+        if (cache / ".download_complete").is_file():
+            print(f"Using cached model files at '{cache}'. Pass local_path to force a fresh download.")
+            return str(cache)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".partial_", dir=cache.parent))
+        shutil.copytree(source, partial, dirs_exist_ok=True)
+        (partial / ".download_complete").write_text(f"Downloaded at: {time.time()}\n")
+        shutil.rmtree(cache, ignore_errors=True)  # an incomplete copy (no marker) is never reused
+        try:
+            partial.rename(cache)  # whole or not at all
+        except OSError:  # another process finished the same download first: use its copy
+            shutil.rmtree(partial, ignore_errors=True)
+        for other in cache.parent.iterdir():  # ModelEngine._prune_other_model_ids
+            if other != cache and not other.name.startswith(".partial_"):
+                shutil.rmtree(other, ignore_errors=True)
+        return str(cache)
 
 
 class _PythonModelApi:
@@ -259,7 +285,10 @@ class ModelRegistry:
                     model._feature_view,
                 ],
             )
-        model.version = version
+            [(created,)] = con.execute(
+                "SELECT created_at FROM _sml_models WHERE name = ? AND version = ?", [model.name, version]
+            ).fetchall()
+        model.version, model.created = version, created
         return model
 
     def _select(self, where: str, params: list, order: str = "version DESC") -> Model | None:
