@@ -15,6 +15,17 @@ from serverless_ml.inference import logged_predictions
 from serverless_ml.runner import FAVICON
 from serverless_ml.settings import get_settings
 
+#: How the page shows a time: minutes, in UTC, said so (the records keep full ISO timestamps).
+SHOWN_TIME = "%Y-%m-%d %H:%M UTC"
+
+
+def shown_time(stamp: str | None) -> str | None:
+    """An ISO timestamp from a status or validation record as the page shows it; None stays None."""
+    if not stamp:
+        return stamp
+    moment = datetime.fromisoformat(stamp)
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).strftime(SHOWN_TIME)
+
 
 def _history(fs: Any, dataset: Dataset):
     import pandas as pd
@@ -85,10 +96,11 @@ def build_dashboard(docs: Path | None = None) -> Path:
     docs = Path(docs or settings.docs)
     project = serverless_ml.login()
     environment = Environment(loader=PackageLoader("serverless_ml"), autoescape=select_autoescape(["html", "j2"]))
+    environment.filters["shown_time"] = shown_time
     page = environment.get_template("index.html.j2").render(
         favicon=FAVICON,
         datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],
-        built=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        built=datetime.now(UTC).strftime(SHOWN_TIME),
         backend=settings.backend,
     )
     (docs / ".nojekyll").parent.mkdir(parents=True, exist_ok=True)
