@@ -55,7 +55,7 @@ def test_a_failed_last_run_is_shown_plainly(sml_env, tmp_path):
     page = dashboard.build_dashboard(tmp_path).read_text()
     titanic = page.split('id="titanic"')[1]
     assert "The last run failed" in titanic and "NotFoundError: no CSV" in titanic
-    assert "(2026-03-02 06:00 UTC, for 2026-03-02)" in titanic
+    assert '(<time datetime="2026-03-02T06:00:00+00:00">2026-03-02 06:00 UTC</time>, for 2026-03-02)' in titanic
     assert 'href="runs/titanic/t.html"' in titanic and "The last run failed" not in page.split('id="titanic"')[0]
 
 
@@ -76,7 +76,8 @@ def test_the_latest_validation_is_shown(sml_env, tmp_path):
         '"success": true, "examples": []}]}'
     )
     iris_part = dashboard.build_dashboard(tmp_path).read_text().split('id="iris"')[1].split('id="titanic"')[0]
-    assert "Data validation of the last insert (2026-03-02 06:00 UTC)" in iris_part
+    shown = '<time datetime="2026-03-02T06:00:00+00:00">2026-03-02 06:00 UTC</time>'  # the record's time, to the minute
+    assert f"Data validation of the last insert ({shown})" in iris_part
     assert "1 of 2 expectations failed" in iris_part
     assert "expect_column_values_to_be_between on <code>petal_length</code>: failed, for example -1.0" in iris_part
 
