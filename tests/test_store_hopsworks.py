@@ -412,8 +412,8 @@ def test_dataset_api_uploads_a_folder(project, tmp_path):
 def test_arguments_without_local_effect_warn_once(fg):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fg.read(online=True)
-        fg.read(online=True)
+        fg.read(wallclock_time="2024-01-01")
+        fg.read(wallclock_time="2024-01-01")
     assert [str(w.message) for w in caught if "no effect" in str(w.message)] == [
-        "FeatureGroup.read(online=...) has no effect on the local backend; it is kept for Hopsworks parity."
+        "FeatureGroup.read(wallclock_time=...) has no effect on the local backend; it is kept for Hopsworks parity."
     ]

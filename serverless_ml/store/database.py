@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS _sml_models (
 # what later versions added: run on every store, each statement a no-op once applied
 _UPGRADE = """
 ALTER TABLE _sml_feature_groups ADD COLUMN IF NOT EXISTS feature_descriptions VARCHAR;
+ALTER TABLE _sml_feature_groups ADD COLUMN IF NOT EXISTS options VARCHAR;
 CREATE TABLE IF NOT EXISTS _sml_training_datasets (
     fv_name VARCHAR, fv_version INTEGER, version INTEGER, spec VARCHAR, created_at TIMESTAMP,
     PRIMARY KEY (fv_name, fv_version, version));
@@ -119,7 +120,13 @@ class Database:
             rows = con.execute("SELECT value FROM _sml_meta WHERE key = 'format'").fetchall()
             if rows != [(FORMAT,)]:
                 raise StoreError(f"{self.path} has store format {rows}, expected {FORMAT!r}")
-            if not tables >= _UPGRADED:
+            columns = {
+                row[0]
+                for row in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE table_name = '_sml_feature_groups'"
+                ).fetchall()
+            }
+            if not tables >= _UPGRADED or "options" not in columns:
                 con.execute(_UPGRADE)
             return
         con.execute("BEGIN TRANSACTION")

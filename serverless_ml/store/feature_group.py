@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from serverless_ml.errors import SchemaError
-from serverless_ml.store import validation
+from serverless_ml.store import transformations, validation
 from serverless_ml.store.database import Database
-from serverless_ml.store.feature import Feature
+from serverless_ml.store.feature import group_id, make_feature
 from serverless_ml.store.query import Query
 from serverless_ml.store.schema import (
     FeatureGroupWarning,
@@ -36,7 +36,7 @@ class _NotReadyError(Exception):
 def group_row(con: Any, name: str, version: int) -> tuple | None:
     """The catalogue row of feature group `name`/`version`, or None."""
     rows = con.execute(
-        "SELECT name, version, primary_key, event_time, description, schema, feature_descriptions "
+        "SELECT name, version, primary_key, event_time, description, schema, feature_descriptions, options "
         "FROM _sml_feature_groups WHERE name = ? AND version = ?",
         [name, version],
     ).fetchall()
@@ -57,6 +57,8 @@ class FeatureGroup:
         schema: dict[str, str] | None,
         descriptions: dict[str, str] | None = None,
         expectation_suite: Any = None,
+        online_enabled: bool = False,
+        transformation_functions: list[Any] | None = None,
     ) -> None:
         self._db = db
         self.name = name
@@ -68,6 +70,40 @@ class FeatureGroup:
         self._descriptions = dict(descriptions or {})
         # FeatureGroup.__init__ -> expectation_suite setter: kept here until the group is registered
         self._expectation_suite = None if expectation_suite is None else validation.to_suite(expectation_suite)
+        self.online_enabled = bool(online_enabled)
+        # FeatureGroup.__init__: on-demand transformation functions, as the SDK's TransformationFunction objects
+        self.transformation_functions = transformations.on_demand(transformation_functions)
+
+    def __getattr__(self, name: str) -> Any:
+        """`fg.age`: the feature `age` (`FeatureGroupBase.__getattr__`), whose comparisons build filters."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.__getitem__(name)
+        except KeyError as err:
+            raise AttributeError(
+                f"'FeatureGroup' object has no attribute '{name}'. "
+                "If you are trying to access a feature, fall back on using the `get_feature` method."
+            ) from err
+
+    def __getitem__(self, name: str) -> Any:
+        """`fg["age"]`: the feature, or the on-demand transformation of that name (`FeatureGroupBase.__getitem__`)."""
+        if not isinstance(name, str):
+            raise TypeError(
+                f"Expected type `str`, got `{type(name)}`. Features and transformations are accessible by name."
+            )
+        found = [f for f in self.features if f.name == name]
+        udfs = [tf.hopsworks_udf for tf in self.transformation_functions if tf.hopsworks_udf.function_name == name]
+        if len(found) == 1:
+            return found[0]
+        if len(udfs) == 1:
+            return udfs[0]
+        raise KeyError(f"'FeatureGroup' object has no feature or transformation called '{name}'.")
+
+    @property
+    def id(self) -> int:
+        """The group's id (`FeatureGroup.id`), stable for its name and version; its features carry it."""
+        return group_id(self.name, self.version)
 
     def __repr__(self) -> str:
         return f"FeatureGroup({self.name!r}, version={self.version})"
@@ -84,10 +120,10 @@ class FeatureGroup:
         return self._schema
 
     @property
-    def features(self) -> list[Feature]:
+    def features(self) -> list[Any]:
         """The features in their stored order, as `hsfs.feature.Feature` objects (empty before the first insert)."""
         return [
-            Feature(name, kind, self._descriptions.get(name), name in self.primary_key)
+            make_feature(name, kind, self._descriptions.get(name), name in self.primary_key, self.id)
             for name, kind in (self.schema or {}).items()
         ]
 
@@ -95,7 +131,7 @@ class FeatureGroup:
     def feature_names(self) -> list[str]:
         return list(self.schema or {})
 
-    def get_feature(self, name: str) -> Feature | None:
+    def get_feature(self, name: str) -> Any:
         """The feature `name`, or None if the group has none of that name (`FeatureGroupBase.get_feature`,
         which looks the name up as given through `__getitem__` and turns its KeyError into None)."""
         found = [f for f in self.features if f.name == name]
@@ -145,9 +181,14 @@ class FeatureGroup:
         write_options: dict | None = None,
         validation_options: dict | None = None,
         wait: bool = False,
+        transformation_context: dict | None = None,
+        transform: bool = True,
         **kwargs: Any,
     ) -> tuple[None, None]:
         """Write rows in one transaction, as `FeatureGroup.insert` does on a Delta feature group.
+
+        - On-demand transformation functions add their features first (`FeatureGroupEngine.insert`, unless
+          `transform=False`); a missing input is the SDK's `FeatureStoreException`, nothing written.
 
         - Column names are sanitized (`Engine._convert_to_default_dataframe`); the first insert fixes the
           schema, later ones must match it exactly (`_verify_schema_compatibility`).
@@ -167,6 +208,8 @@ class FeatureGroup:
         no_local_effect("FeatureGroup.insert", kwargs, write_options=write_options)
         # FeatureGroup.insert: validation_options={"save_report": True, **validation_options}
         options = {"save_report": True, **(validation_options or {})}
+        if self.transformation_functions and transform and isinstance(features, pd.DataFrame):
+            features = transformations.apply_on_insert(self.transformation_functions, sanitize_columns(features))
         try:
             schema, report = self._insert_once(features, overwrite, operation, options)
         except _NotReadyError:
@@ -258,12 +301,21 @@ class FeatureGroup:
 
     def _register_in(self, con: Any) -> None:
         con.execute(
-            "INSERT INTO _sml_feature_groups (name, version, primary_key, event_time, description, schema, created_at) "
-            "VALUES (?, ?, ?, ?, ?, NULL, now())",
-            [self.name, self.version, json.dumps(self.primary_key), self.event_time, self.description],
+            "INSERT INTO _sml_feature_groups (name, version, primary_key, event_time, description, schema, created_at, "
+            "options) VALUES (?, ?, ?, ?, ?, NULL, now(), ?)",
+            [self.name, self.version, json.dumps(self.primary_key), self.event_time, self.description, self._options()],
         )
         if self._expectation_suite is not None:  # the suite travels with the group's metadata (FeatureGroup.to_dict)
             self._save_suite_in(con, self._expectation_suite)
+
+    def _options(self) -> str:
+        """What the catalogue keeps of the group beyond its keys: the online flag, on-demand transformations."""
+        return json.dumps(
+            {
+                "online_enabled": self.online_enabled,
+                "transformation_functions": transformations.to_json(self.transformation_functions),
+            }
+        )
 
     @property
     def _merge_key(self) -> list[str]:
@@ -564,9 +616,13 @@ class FeatureGroup:
         end_time: TimeLike = None,
     ) -> pd.DataFrame:
         """Every row, in the order written, the most recent last (`FeatureGroup.read`: `select_all().read()`)."""
-        no_local_effect("FeatureGroup.read", {}, wallclock_time=wallclock_time, online=online)
+        no_local_effect("FeatureGroup.read", {}, wallclock_time=wallclock_time)
         return self.select_all().read(
-            dataframe_type=dataframe_type, read_options=read_options, start_time=start_time, end_time=end_time
+            online=online,
+            dataframe_type=dataframe_type,
+            read_options=read_options,
+            start_time=start_time,
+            end_time=end_time,
         )
 
     def show(self, n: int, online: bool = False) -> pd.DataFrame:
@@ -618,8 +674,18 @@ class FeatureGroup:
         )
         return Query(self, [f for f in self.feature_names if f not in skip])
 
+    def select_features(self) -> Query:
+        """A query of the features without the primary key and the event time (`FeatureGroupBase.select_features`,
+        which selects `select_except(primary_key + foreign_key + [event_time] + partition_key)`)."""
+        skip = self.primary_key + ([self.event_time] if self.event_time else [])
+        return Query(self, [f for f in self.feature_names if f not in skip])
+
+    def filter(self, f: Any) -> Query:
+        """Every feature, of the rows `f` holds for (`FeatureGroupBase.filter`: `select_all().filter(f)`)."""
+        return self.select_all().filter(f)
+
     def select(self, features: list[str]) -> Query:
-        """A query of the named features."""
+        """A query of the named features (names or `Feature` objects)."""
         return Query(self, self._check_features(list(features)))
 
     def select_except(self, features: list[str] | None = None) -> Query:

@@ -2,7 +2,7 @@
 
 The installed SDK (hopsworks 5.2.1) is the specification of every module in `serverless_ml.store`;
 each behaviour names the SDK function it matches. Where the local store has no equivalent (online
-store, time travel, jobs) the argument is accepted and a warning says so once.
+time travel, jobs) the argument is accepted and a warning says so once.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from serverless_ml.errors import SchemaError
+from serverless_ml.store import transformations
 from serverless_ml.store.database import Database
 from serverless_ml.store.feature_group import FeatureGroup, group_row
 from serverless_ml.store.feature_view import FeatureView
@@ -41,6 +42,8 @@ class FeatureStore:
         primary_key: list[str] | None,
         event_time: str | None,
         expectation_suite: Any = None,
+        online_enabled: bool | None = False,
+        transformation_functions: list[Any] | None = None,
     ) -> FeatureGroup:
         check_name(name, "feature group name")
         if isinstance(primary_key, str):
@@ -50,7 +53,19 @@ class FeatureStore:
         if isinstance(event_time, list):
             event_time = event_time[0] if event_time else None
         event = feature_name(event_time, warn=True) if event_time else None
-        return FeatureGroup(self._db, name, version, keys, event, description or "", None, None, expectation_suite)
+        return FeatureGroup(
+            self._db,
+            name,
+            version,
+            keys,
+            event,
+            description or "",
+            None,
+            None,
+            expectation_suite,
+            bool(online_enabled),
+            transformation_functions,
+        )
 
     def create_feature_group(
         self,
@@ -62,6 +77,7 @@ class FeatureStore:
         primary_key: list[str] | None = None,
         event_time: str | None = None,
         expectation_suite: Any = None,
+        transformation_functions: list[Any] | None = None,
         **kwargs: Any,
     ) -> FeatureGroup:
         """A new feature group object, registered by its first `insert` or `save` (`FeatureStore.create_feature_group`).
@@ -70,7 +86,7 @@ class FeatureStore:
         the group is saved; locally the refusal comes at once. An `expectation_suite` (GE or `hsfs`) is
         attached when the group is registered, and validates its first insert already.
         """
-        no_local_effect("FeatureStore.create_feature_group", kwargs, online_enabled=online_enabled)
+        no_local_effect("FeatureStore.create_feature_group", kwargs)
         with self._db.connect() as con:
             if version is None:
                 [(latest,)] = con.execute(
@@ -82,7 +98,16 @@ class FeatureStore:
                     f"feature group {name!r} version {version} already exists: use get_feature_group or "
                     "get_or_create_feature_group, or a new version"
                 )
-        return self._new_group(name, version, description, primary_key, event_time, expectation_suite)
+        return self._new_group(
+            name,
+            version,
+            description,
+            primary_key,
+            event_time,
+            expectation_suite,
+            online_enabled,
+            transformation_functions,
+        )
 
     def get_or_create_feature_group(
         self,
@@ -94,6 +119,7 @@ class FeatureStore:
         primary_key: list[str] | None = None,
         event_time: str | None = None,
         expectation_suite: Any = None,
+        transformation_functions: list[Any] | None = None,
         **kwargs: Any,
     ) -> FeatureGroup:
         """The feature group `name`/`version` if it exists, else a new one (`FeatureStore.get_or_create_feature_group`).
@@ -103,11 +129,20 @@ class FeatureStore:
         `expectation_suite`, or one saved on it before that, is attached when it is registered and
         validates that first insert already.
         """
-        no_local_effect("FeatureStore.get_or_create_feature_group", kwargs, online_enabled=online_enabled)
+        no_local_effect("FeatureStore.get_or_create_feature_group", kwargs)
         existing = self._get_group(name, version)
         if existing is not None:
             return existing
-        return self._new_group(name, version, description, primary_key, event_time, expectation_suite)
+        return self._new_group(
+            name,
+            version,
+            description,
+            primary_key,
+            event_time,
+            expectation_suite,
+            online_enabled,
+            transformation_functions,
+        )
 
     def get_feature_group(self, name: str, version: int | None = None) -> FeatureGroup | None:
         """The feature group `name`/`version`, or None if there is none (`FeatureStore.get_feature_group`).
@@ -132,7 +167,8 @@ class FeatureStore:
         return None if row is None else self._fg_from_row(row)
 
     def _fg_from_row(self, row: tuple) -> FeatureGroup:
-        name, version, pk, event_time, description, schema, descriptions = row
+        name, version, pk, event_time, description, schema, descriptions, options = row
+        options = json.loads(options) if options else {}
         return FeatureGroup(
             self._db,
             name,
@@ -142,6 +178,8 @@ class FeatureStore:
             description,
             json.loads(schema) if schema else None,
             json.loads(descriptions) if descriptions else None,
+            online_enabled=options.get("online_enabled", False),
+            transformation_functions=transformations.from_json(options.get("transformation_functions")),
         )
 
     # --- feature views -------------------------------------------------------------------------
@@ -155,11 +193,14 @@ class FeatureStore:
         labels: list[str] | None = None,
         inference_helper_columns: list[str] | None = None,
         training_helper_columns: list[str] | None = None,
+        transformation_functions: list[Any] | None = None,
         **kwargs: Any,
     ) -> FeatureView:
         """A new feature view over `query` (`FeatureStore.create_feature_view`); `version=None` takes the next.
 
-        An existing name and version is refused, as Hopsworks' backend refuses it.
+        An existing name and version is refused, as Hopsworks' backend refuses it. Model-dependent
+        `transformation_functions` are kept with the view, as the SDK sends them (`TransformationFunction.to_dict`);
+        one over a column the query does not have is refused, naming it.
         """
         check_name(name, "feature view name")
         if not isinstance(query, Query):
@@ -176,7 +217,14 @@ class FeatureStore:
             raise SchemaError(
                 f"label or helper column(s) {missing} are not among the query's features {query._columns}"
             )
-        spec = {"query": query._to_json(), "inference_helper_columns": inference, "training_helper_columns": training}
+        functions = transformations.model_dependent(transformation_functions)
+        transformations.check_inputs(functions, query._columns, f"the query of feature view {name!r}")
+        spec = {
+            "query": query._to_json(),
+            "inference_helper_columns": inference,
+            "training_helper_columns": training,
+            "transformation_functions": transformations.to_json(functions),
+        }
         fg = query.feature_group
         with self._db.transaction() as con:
             if version is None:
@@ -191,7 +239,7 @@ class FeatureStore:
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
                 [name, version, fg.name, fg.version, json.dumps(spec), json.dumps(labels), description or ""],
             )
-        return FeatureView(self, name, version, query, labels, description or "", inference, training)
+        return FeatureView(self, name, version, query, labels, description or "", inference, training, functions)
 
     def get_or_create_feature_view(
         self,
@@ -202,6 +250,7 @@ class FeatureStore:
         labels: list[str] | None = None,
         inference_helper_columns: list[str] | None = None,
         training_helper_columns: list[str] | None = None,
+        transformation_functions: list[Any] | None = None,
         **kwargs: Any,
     ) -> FeatureView:
         """The feature view `name`/`version`, created over `query` with `labels` if new."""
@@ -209,7 +258,15 @@ class FeatureStore:
         if existing is not None:
             return existing
         return self.create_feature_view(
-            name, query, version, description, labels, inference_helper_columns, training_helper_columns, **kwargs
+            name,
+            query,
+            version,
+            description,
+            labels,
+            inference_helper_columns,
+            training_helper_columns,
+            transformation_functions,
+            **kwargs,
         )
 
     def get_feature_view(self, name: str, version: int | None = None) -> FeatureView | None:
@@ -250,6 +307,7 @@ class FeatureStore:
             description,
             spec.get("inference_helper_columns"),
             spec.get("training_helper_columns"),
+            transformations.from_json(spec.get("transformation_functions")),
         )
 
     @staticmethod

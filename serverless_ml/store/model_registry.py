@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -129,13 +130,24 @@ class Model:
         return (self._provenance or {}).get("training_dataset_version")
 
     def get_feature_view(self, init: bool = True, online: bool = False) -> Any:
-        """The feature view the model was trained from, or None (`Model.get_feature_view`, from provenance)."""
+        """The feature view the model was trained from, or None (`Model.get_feature_view`, from provenance).
+
+        With `init`, it is initialised with the model's training-dataset version, as hsml does: for batch
+        scoring (`init_batch_scoring`), or with `online=True` for feature vectors too (`init_serving`).
+        """
         if self._provenance is None:
             return None
         from serverless_ml.store.feature_store import FeatureStore
 
         fs = FeatureStore(self._registry._db)
-        return fs._get_view(self._provenance["name"], self._provenance["version"])
+        fv = fs._get_view(self._provenance["name"], self._provenance["version"])
+        if fv is not None and init:
+            td_version = self.training_dataset_version
+            if online or "DEPLOYMENT_NAME" in os.environ:
+                fv.init_serving(training_dataset_version=td_version)
+            else:
+                fv.init_batch_scoring(training_dataset_version=td_version)
+        return fv
 
     def deploy(self, *args: Any, **kwargs: Any) -> Any:
         """Model serving needs Hopsworks."""

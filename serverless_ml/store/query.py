@@ -1,4 +1,5 @@
-"""Queries of the local store, behaving as `hsfs.constructor.query.Query` does: selections and joins."""
+"""Queries of the local store, behaving as `hsfs.constructor.query.Query` does: selections, filters and
+point-in-time correct joins, as DuckDB SQL."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
-from serverless_ml.store.feature import Feature
+from serverless_ml.errors import NotFoundError, SchemaError
+from serverless_ml.store import filters
+from serverless_ml.store.feature import make_feature
 from serverless_ml.store.schema import feature_name
 from serverless_ml.store.util import TimeLike, as_dataframe_type, no_local_effect, quote, to_timestamp
 
@@ -45,6 +47,7 @@ class Query:
         self.feature_group = feature_group
         self._left_features = list(features)
         self._joins: list[_Join] = []
+        self._filter: Any = None  # an hsfs.constructor.filter.Logic, as Query.filter keeps it
 
     def __repr__(self) -> str:
         return f"Query({self.feature_group!r}, features={self._columns})"
@@ -100,23 +103,46 @@ class Query:
 
     def _plan(self) -> tuple[str, list[tuple[str, str]], list[tuple[FeatureGroup, str]]]:
         """The FROM clause, the (alias.column, output name) pairs, and where each column comes from."""
-        sources = f"{self.feature_group.table} t0"
+        sources, columns, origins, _ = self._plan_with_aliases()
+        return sources, columns, origins
+
+    def _plan_with_aliases(
+        self, online: bool = False
+    ) -> tuple[str, list[tuple[str, str]], list[tuple[FeatureGroup, str]], list[tuple[Query, str]]]:
+        """`_plan`, and each query of the join tree with its table alias (filters are resolved by them).
+
+        A join of two feature groups that both have an event time is point-in-time correct, as Hopsworks
+        reads it (`Query._to_string` uses `fs_query.pit_query` whenever the server built one): each left
+        row gets the right row with the same key and the latest event time at or before its own, never a
+        later one. DuckDB's `ASOF` join is that rule; `join_type` keeps its meaning (inner drops left rows
+        without a match, left keeps them with nulls).
+
+        `online` reads each group's online store instead: one row per primary key, the latest, joined on keys.
+        """
+        sources = f"{_source(self.feature_group, online)} t0"
         columns = [(f"t0.{quote(f)}", f) for f in self._left_features]
         origins = [(self.feature_group, f) for f in self._left_features]
+        aliases: list[tuple[Query, str]] = [(self, "t0")]
         taken = {f for _, f in columns}
         counter = 1
-        pending: list[tuple[str, _Join]] = [("t0", j) for j in self._joins]
+        pending: list[tuple[str, FeatureGroup, _Join]] = [("t0", self.feature_group, j) for j in self._joins]
         while pending:
-            left_alias, join = pending.pop(0)
+            left_alias, left, join = pending.pop(0)
             alias = f"t{counter}"
             counter += 1
             right = join.query.feature_group
+            aliases.append((join.query, alias))
             if join.join_type == "CROSS":
-                sources += f" CROSS JOIN {right.table} {alias}"
+                sources += f" CROSS JOIN {_source(right, online)} {alias}"
             else:
                 pairs = [(k, k) for k in join.on] + list(zip(join.left_on, join.right_on, strict=True))
                 condition = " AND ".join(f"{left_alias}.{quote(a)} = {alias}.{quote(b)}" for a, b in pairs)
-                sources += f" {_JOIN_SQL[join.join_type]} {right.table} {alias} ON {condition}"
+                kind = _JOIN_SQL[join.join_type]
+                if not online and _point_in_time(left, right):
+                    kind = "ASOF " + kind.replace("INNER ", "")
+                    times = _event_times((left, left_alias), (right, alias))
+                    condition += f" AND {times[0]} >= {times[1]}"
+                sources += f" {kind} {_source(right, online)} {alias} ON {condition}"
             for feature in join.query._left_features:
                 if join.prefix:
                     name = join.prefix + feature
@@ -129,19 +155,57 @@ class Query:
                 columns.append((f"{alias}.{quote(feature)}", name))
                 origins.append((right, feature))
                 taken.add(name)
-            pending += [(alias, j) for j in join.query._joins]
-        return sources, columns, origins
+            pending += [(alias, right, j) for j in join.query._joins]
+        return sources, columns, origins, aliases
+
+    def _where(self, aliases: list[tuple[Query, str]]) -> tuple[list[str], list[Any]]:
+        """The filters of this query and of every joined query, ANDed (`Query.filter`), as SQL."""
+        where, params = [], []
+        for query, _ in aliases:
+            if query._filter is not None:
+                sql, values = filters.to_sql(query._filter, lambda f: self._resolve(f, aliases))
+                where.append(f"({sql})")
+                params += values
+        return where, params
+
+    def _resolve(self, feature: Any, aliases: list[tuple[Query, str]]) -> tuple[str, str]:
+        """The column a filter's feature names: in the group it was taken from (`Feature.feature_group_id`),
+        else in the first group of the query that has a feature of that name."""
+        for query, alias in aliases:
+            group = query.feature_group
+            if feature.feature_group_id not in (None, group.id):
+                continue
+            if feature.name in (group.schema or {}):
+                return f"{alias}.{quote(feature.name)}", group.schema[feature.name]
+        where = [f"{q.feature_group.name!r} (features {q.feature_group.feature_names})" for q, _ in aliases]
+        raise SchemaError(
+            f"filter on feature {feature.name!r}: no feature group of the query has it: {', '.join(where)}"
+        )
 
     @property
-    def features(self) -> list[Feature]:
+    def features(self) -> list[Any]:
         """The selected features of this query and of each query joined to it, as `Query.features`
         lists them: each side's `Feature` objects as its feature group has them (a join key appears on
         both sides; the prefixes name the columns read, not these features)."""
         found = []
         for query in [self, *(j.query for j in self._joins)]:
             group = {f.name: f for f in query.feature_group.features}
-            found += [group.get(name) or Feature(name, None) for name in query._left_features]
+            found += [group.get(name) or make_feature(name, None) for name in query._left_features]
         return found
+
+    def get_feature(self, feature_name: str) -> Any:
+        """The selected feature of that name, from the left selection first (`Query.get_feature`)."""
+        for feature in self.features:
+            if feature.name == feature_name:
+                return feature
+        # Query._get_feature_by_name raises FeatureStoreException; the name and the selection said
+        raise SchemaError(f"Feature name '{feature_name}' could not found in query; it selects {self._columns}")
+
+    def __getitem__(self, name: str) -> Any:
+        """`query["age"]`, as `Query.__getitem__`: `get_feature(name)`."""
+        if not isinstance(name, str):
+            raise TypeError(f"Expected type `str`, got `{type(name)}`. Features are accessible by name.")
+        return self.get_feature(name)
 
     @property
     def _columns(self) -> list[str]:
@@ -159,8 +223,10 @@ class Query:
         end_time: TimeLike = None,
         extra: list[str] | None = None,
         limit: int | None = None,
+        online: bool = False,
     ) -> pd.DataFrame:
-        """The query's rows (plus `extra` columns of the left feature group), in the left group's write order."""
+        """The query's rows (plus `extra` columns of the left feature group), in the left group's write order;
+        with `online`, from the online store (filters apply; no time window)."""
         fg = self.feature_group
         if fg.schema is None:
             # Nor can Hopsworks read a group before its first insert: FeatureGroup.read filters on
@@ -172,10 +238,10 @@ class Query:
                     "(fg.features is empty until then)"
                 )
             return pd.DataFrame(columns=self._columns)
-        sources, columns, _ = self._plan()
+        sources, columns, _, aliases = self._plan_with_aliases(online)
         select = [f"{expr} AS {quote(name)}" for expr, name in columns]
         select += [f"t0.{quote(c)} AS {quote('__' + c)}" for c in extra or []]
-        where, params = [], []
+        where, params = self._where(aliases)
         for bound, op in ((start_time, ">="), (end_time, "<")):
             stamp = to_timestamp(bound)
             if stamp is None:
@@ -187,7 +253,7 @@ class Query:
         sql = f"SELECT {', '.join(select)} FROM {sources}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        if self._joins:  # a join does not keep DuckDB's scan order: restore the left group's
+        if self._joins and not online:  # a join does not keep DuckDB's scan order: restore the left group's
             sql += " ORDER BY t0.rowid"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -209,23 +275,56 @@ class Query:
         start_time: TimeLike = None,
         end_time: TimeLike = None,
     ) -> pd.DataFrame:
-        """The query's rows; `start_time` (inclusive) and `end_time` (exclusive) filter the left group's event time."""
-        no_local_effect("Query.read", {}, online=online, read_options=read_options)
+        """The query's rows; `start_time` (inclusive) and `end_time` (exclusive) filter the left group's event time.
+
+        `online=True` reads the online store: the latest row of each primary key of online-enabled groups.
+        """
+        no_local_effect("Query.read", {}, read_options=read_options)
+        if online:
+            self._check_online()
+            return as_dataframe_type(self._select(online=True), dataframe_type)
         return as_dataframe_type(self._select(start_time, end_time), dataframe_type)
 
     def show(self, n: int, online: bool = False) -> pd.DataFrame:
         """The first `n` rows (`Query.show`)."""
-        return self._select(limit=n)
+        if online:
+            self._check_online()
+        return self._select(limit=n, online=online)
+
+    def _check_online(self) -> None:
+        offline = [f"{g.name} version : {g.version}" for g in self.featuregroups if not g.online_enabled]
+        if offline:
+            # as VectorServer._init_serving refuses a view over offline-only groups
+            raise SchemaError(
+                f"Feature group(s) {offline} are not online enabled: create them with online_enabled=True to read "
+                "the online store"
+            )
 
     def filter(self, f: Any) -> Query:
-        """Row filters need Hopsworks' query constructor: not available locally."""
-        raise HopsworksOnlyError("Query.filter", "use read(start_time=..., end_time=...) or filter the DataFrame")
+        """Keep the rows `f` holds for, changing this query in place and returning it (`Query.filter`).
+
+        `f` is the SDK's `Filter` (`fg.age >= 18`, `fg.port.isin(["S", "C"])`, `fg.name.like("%son")`) or
+        `Logic` (filters combined with `&` and `|`); a second call ANDs its filter to the first. The
+        filter reads as a `WHERE` clause in DuckDB, with the filters of joined queries.
+        """
+        logic = filters.as_logic(f)
+        groups = self.featuregroups
+        for feature in filters.features_of(logic):
+            named = [g for g in groups if feature.feature_group_id in (None, g.id)]
+            if named and not any(feature.name in g.feature_names for g in named):
+                raise SchemaError(
+                    f"filter on feature {feature.name!r}: feature group {named[0].name!r} has no such feature; "
+                    f"it has {named[0].feature_names}"
+                )
+        self._filter = logic if self._filter is None else self._filter & logic
+        return self
 
     def _to_json(self) -> dict:
         fg = self.feature_group
         return {
             "fg": [fg.name, fg.version],
             "features": self._left_features,
+            "filter": filters.to_json(self._filter),
             "joins": [
                 {
                     "query": j.query._to_json(),
@@ -245,8 +344,35 @@ class Query:
         if fg is None:
             raise SchemaError(f"the feature view's feature group {spec['fg'][0]!r} version {spec['fg'][1]} is gone")
         query = cls(fg, spec["features"])
+        query._filter = filters.from_json(spec.get("filter"))
         for j in spec.get("joins", []):
             query._joins.append(
                 _Join(cls._from_json(fs, j["query"]), j["on"], j["left_on"], j["right_on"], j["join_type"], j["prefix"])
             )
         return query
+
+
+def _point_in_time(left: FeatureGroup, right: FeatureGroup) -> bool:
+    """Whether a join of the two groups is read point in time: both have an event time."""
+    return bool(left.event_time and right.event_time and left.schema and right.schema)
+
+
+def _event_times(*sides: tuple[FeatureGroup, str]) -> list[str]:
+    """The event times of two joined groups, comparable: as they are when of one type, else as timestamps
+    (dates at midnight, epoch-millisecond integers converted)."""
+    kinds = [group.schema[group.event_time] for group, _ in sides]
+    columns = [f"{alias}.{quote(group.event_time)}" for group, alias in sides]
+    if len(set(kinds)) == 1:
+        return columns
+    converted = {"bigint": "epoch_ms({})", "date": "CAST({} AS TIMESTAMP)"}
+    return [converted.get(kind, "{}").format(column) for kind, column in zip(kinds, columns, strict=True)]
+
+
+def _source(group: FeatureGroup, online: bool) -> str:
+    """The group's table, or with `online` its online store: the latest row of each primary key (by event time,
+    then by write order), as Hopsworks' online feature store keeps one row per key, the last written."""
+    if not online or not group.primary_key:
+        return group.table
+    keys = ", ".join(quote(k) for k in group.primary_key)
+    order = (f"{quote(group.event_time)} DESC NULLS LAST, " if group.event_time else "") + "rowid DESC"
+    return f"(SELECT * FROM {group.table} QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1)"
