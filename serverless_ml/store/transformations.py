@@ -83,9 +83,13 @@ def from_json(specs: list[dict] | None) -> list[Any]:
     """The functions back from what `to_json` kept (`TransformationFunction.from_response_json`)."""
     if not specs:
         return []
-    from hsfs.transformation_function import TransformationFunction
+    from hsfs.transformation_function import TransformationFunction, TransformationType
 
-    return [TransformationFunction.from_response_json(spec) for spec in specs]
+    functions = [TransformationFunction.from_response_json(spec) for spec in specs]
+    for tf in functions:  # the SDK's readers pass the type as the enum (FeatureGroup/FeatureView.from_response_json)
+        if isinstance(tf.transformation_type, str):
+            tf.transformation_type = TransformationType(tf.transformation_type)
+    return functions
 
 
 def check_inputs(functions: list[Any], columns: list[str], where: str) -> None:
@@ -95,10 +99,7 @@ def check_inputs(functions: list[Any], columns: list[str], where: str) -> None:
     for tf in functions:
         udf = tf.hopsworks_udf
         missing = [f for f in udf.transformation_features if f not in columns and f not in produced]
-        missing = [
-            f for f in missing if f not in (udf.request_parameters if hasattr(udf, "request_parameters") else [])
-        ]
-        if missing and tf.transformation_type == "model_dependent":
+        if missing:
             raise SchemaError(
                 f"transformation function {udf.function_name!r} uses feature(s) {missing} that {where} does not "
                 f"have; it has {columns}"
