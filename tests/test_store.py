@@ -199,10 +199,22 @@ class TestModelRegistry:
         assert mr.get_best_model("titanic", "accuracy", "max") is None
         assert mr.get_model("titanic", version=1) is None
 
-    @pytest.mark.parametrize("metrics", [{"accuracy": "high"}, {"accuracy": float("nan")}, ["accuracy"]])
-    def test_metrics_must_be_numbers(self, project, metrics):
-        with pytest.raises(SchemaError, match="metric"):
+    @pytest.mark.parametrize(
+        ("metrics", "error", "match"),
+        [({"accuracy": "high"}, ValueError, "high is not a number"), (["accuracy"], TypeError, "expected a dict")],
+    )
+    def test_metrics_must_be_numbers(self, project, metrics, error, match):
+        """`hopsworks_common.util._validate_metrics`: each value must be read by `float()`."""
+        with pytest.raises(error, match=match):
             project.get_model_registry().python.create_model("iris", metrics=metrics)
+
+    def test_metrics_as_text_are_kept_as_given(self, project, tmp_path):
+        """The book registers `{"MSE": str(mse)}`: hsml accepts text that is a number, and keeps it."""
+        (tmp_path / "m.json").write_text("{}")
+        mr = project.get_model_registry()
+        mr.python.create_model("aq", metrics={"MSE": "0.5", "r2": float("nan")}).save(str(tmp_path / "m.json"))
+        assert mr.get_model("aq", version=1).training_metrics == {"MSE": "0.5", "r2": "nan"}
+        assert mr.get_best_model("aq", "MSE", "min").version == 1
 
     def test_save_a_single_file(self, project, tmp_path):
         artifact = tmp_path / "model.pkl"

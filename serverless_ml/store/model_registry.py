@@ -18,7 +18,6 @@ import pandas as pd
 
 from serverless_ml.errors import HopsworksOnlyError, NotFoundError, SchemaError
 from serverless_ml.store.database import Database
-from serverless_ml.store.schema import check_name
 from serverless_ml.store.util import default_version
 
 _DIRECTIONS = {"max": "DESC", "min": "ASC"}
@@ -67,18 +66,27 @@ def _schema_to_json(model_schema: Any) -> str | None:
     return json.dumps(model_schema, default=str)
 
 
-def _check_metrics(metrics: dict | None) -> dict[str, float]:
+def _check_metrics(metrics: dict | None) -> dict[str, float | str]:
+    """Metrics as `hopsworks_common.util._validate_metrics` takes them: text names, values `float()` reads
+    (numbers, or text such as the book's `str(mse)`), kept as given; a non-finite number is kept as its text."""
     if metrics is None:
         return {}
     if not isinstance(metrics, dict):
-        raise SchemaError(f"metrics must be a dict of name to number, got {type(metrics).__name__}")
-    checked = {}
+        raise TypeError(f"provided metrics is of instance {type(metrics)}, expected a dict")
+    checked: dict[str, float | str] = {}
     for key, value in metrics.items():
         if not isinstance(key, str):
-            raise SchemaError(f"metric name {key!r} must be text")
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or math.isnan(float(value)):
-            raise SchemaError(f"metric {key!r} must be a number, got {value!r}")
-        checked[key] = float(value)
+            raise TypeError(f"provided metrics key is of instance {type(key)}, expected a string")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{value!s} is not a number, only numbers can be attached as metadata for models (metric {key!r})."
+            ) from None
+        if isinstance(value, str):
+            checked[key] = value
+        else:
+            checked[key] = number if math.isfinite(number) else str(number)
     return checked
 
 
@@ -339,10 +347,12 @@ class ModelRegistry:
         """The version of `name` with the highest (`max`) or lowest (`min`) `metric`, or None."""
         if direction not in _DIRECTIONS:
             raise SchemaError(f"direction must be 'max' or 'min', got {direction!r}")
-        check_name(metric, "metric")
-        path = f"$.{metric}"
+        # any metric name hsml takes ("f1 score", "MSE"); values kept as text ("0.5") compare as numbers
+        path = "$." + json.dumps(metric)
+        quoted = path.replace("'", "''")
         return self._select(
             "name = ? AND json_extract(metrics, ?) IS NOT NULL",
             [name, path],
-            order=f"CAST(json_extract(metrics, '{path}') AS DOUBLE) {_DIRECTIONS[direction]}, version DESC",
+            order=f"TRY_CAST(json_extract_string(metrics, '{quoted}') AS DOUBLE) {_DIRECTIONS[direction]} NULLS LAST, "
+            "version DESC",
         )
