@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from serverless_ml import datasets, kernels
 from serverless_ml.daily import check_date, check_store, run_days, runs_dir, step
-from serverless_ml.errors import ParameterError, ServerlessMLError
+from serverless_ml.errors import NotFoundError, ParameterError, ServerlessMLError
 from serverless_ml.parameters import parse_run_date
 from serverless_ml.runner import NotebookError, timed
 
@@ -146,6 +148,58 @@ def cmd_spaces_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secrets_api() -> Any:
+    """The project's secrets, on either backend: `hopsworks.get_secrets_api()` after `serverless_ml.login()`."""
+    import hopsworks
+
+    import serverless_ml
+
+    serverless_ml.login()
+    return hopsworks.get_secrets_api()
+
+
+def _secret_value(name: str) -> str:
+    """A secret's value from a hidden prompt on a terminal, else from stdin: never from the command line,
+    which the shell's history would keep. One trailing newline (`echo` adds it) is dropped."""
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"Value of secret {name} (typing is hidden): ")
+    else:
+        value = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    if not value:
+        raise ParameterError(f"no value for secret {name}: type it at the prompt, or pipe it in on stdin")
+    return value
+
+
+def cmd_secrets_set(args: argparse.Namespace) -> int:
+    api = _secrets_api()
+    existing = api.get_secret(args.name)
+    if existing is not None and not args.replace:
+        raise ParameterError(f"secret {args.name} already exists: add --replace to overwrite it")
+    value = _secret_value(args.name)
+    if existing is not None:
+        existing.delete()  # Hopsworks has no update: SecretsApi.create_secret refuses an existing name
+    api.create_secret(args.name, value)  # prints where the secret is, never its value
+    return 0
+
+
+def cmd_secrets_list(args: argparse.Namespace) -> int:
+    names = [secret.name for secret in _secrets_api().get_secrets()]
+    for name in names:
+        print(name)
+    if not names:
+        print("No secrets yet: python -m serverless_ml secrets set NAME", file=sys.stderr)
+    return 0
+
+
+def cmd_secrets_delete(args: argparse.Namespace) -> int:
+    secret = _secrets_api().get_secret(args.name)
+    if secret is None:  # SecretsApi.get_secret: None for a name that does not exist
+        raise NotFoundError(f"secret {args.name} does not exist: `python -m serverless_ml secrets list` shows them")
+    secret.delete()
+    print(f"Deleted secret {args.name}")
+    return 0
+
+
 def _report(failed: list[str]) -> int:
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
@@ -189,6 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--owner", help="your Hugging Face user, for --all (default: SML_SPACES_OWNER)")
     deploy.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
     deploy.set_defaults(func=cmd_spaces_deploy)
+    secrets = commands.add_parser(
+        "secrets", help="the project's secrets, as hopsworks.get_secrets_api() (locally: SML_HOME/secrets.json)"
+    ).add_subparsers(dest="action", required=True)
+    put = secrets.add_parser("set", help="store NAME: its value is prompted for (hidden), or read from stdin")
+    put.add_argument("name", help="the secret's name, as get_secret(NAME) reads it")
+    put.add_argument("--replace", action="store_true", help="overwrite the secret if NAME already exists")
+    put.set_defaults(func=cmd_secrets_set)
+    secrets.add_parser("list", help="the secrets' names (never their values)").set_defaults(func=cmd_secrets_list)
+    remove = secrets.add_parser("delete", help="delete the secret NAME")
+    remove.add_argument("name", help="the secret's name")
+    remove.set_defaults(func=cmd_secrets_delete)
     return parser
 
 

@@ -39,6 +39,11 @@ class LocalProject:
     def __repr__(self) -> str:
         return f"LocalProject(home={str(self.home)!r})"
 
+    def get_url(self) -> str:
+        """The store folder as a `file://` URL: `hopsworks_common.project.Project.get_url` gives the project's page
+        (`https://<host>/p/<id>`, absolute, no trailing slash); locally the project is this folder."""
+        return self.home.resolve().as_uri()
+
     def get_feature_store(self, name: str | None = None) -> FeatureStore:
         """The project's feature store."""
         return FeatureStore(self._db)
