@@ -63,6 +63,7 @@ apps: $(STAMP)  ## start the four Gradio apps on ports 7860-7863
 
 bench: $(STAMP)  ## run the benchmarks and print their tables
 	$(PY) benchmarks/store.py
+	$(PY) benchmarks/hopsworks5.py
 	$(PY) benchmarks/daily.py
 	$(PY) benchmarks/apps.py
 	$(PY) benchmarks/install.py

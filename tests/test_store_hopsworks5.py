@@ -9,6 +9,9 @@ used where it builds them client-side (`hsfs.feature.Feature`, `hsfs.constructor
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -21,6 +24,7 @@ from hsfs.feature import Feature
 from hsfs.hopsworks_udf import udf
 
 from serverless_ml.errors import SchemaError
+from tests.conftest import child_env
 
 DAYS = pd.date_range("2024-01-01", periods=6, freq="D")
 
@@ -359,6 +363,30 @@ class TestOnlineStore:
         assert fv.get_feature_vector({"pid": 1})[3] == 5.0
         passengers.insert(pd.DataFrame({"pid": [1], "sex": ["female"], "port": ["C"], "age": [50.0], "survived": [1]}))
         assert fv.get_feature_vector({"pid": 1})[3] == 50.0
+
+    def test_another_process_write_is_read_in_the_background(self, fs, passengers):
+        """Another process's write (a daily run beside an app) is read in the background: lookups keep
+        answering from the rows they had and see the new row soon after, as Hopsworks' online store takes
+        writes in asynchronously; the writer is not locked out."""
+        fv = fs.create_feature_view("app", version=1, query=passengers.select_all(), labels=["survived"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fv.init_serving()
+        assert fv.get_feature_vector({"pid": 2})[3] == 10.0
+        writer = (
+            "import pandas as pd, serverless_ml\n"
+            "fg = serverless_ml.login().get_feature_store().get_feature_group('passengers', version=1)\n"
+            "fg.insert(pd.DataFrame({'pid': [2], 'sex': ['male'], 'port': ['S'], 'age': [70.0], 'survived': [0]}))\n"
+        )
+        subprocess.run([sys.executable, "-c", writer], check=True, env=child_env(), timeout=120)
+        seen, deadline = [], time.monotonic() + 10
+        while time.monotonic() < deadline and not seen:
+            age = fv.get_feature_vector({"pid": 2})[3]
+            assert age in (10.0, 70.0)  # the old row or the new one, never an error or a gap
+            if age == 70.0:
+                seen.append(age)
+            time.sleep(0.01)
+        assert seen, "the other process's write was not read within 10 s"
 
     def test_transform_applies_the_fitted_encoding(self, fs, passengers):
         """`FeatureView.transform`: a DataFrame, or a vector in the view's feature order."""

@@ -50,11 +50,16 @@ def _is_lock_error(error: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+#: Transactions committed by this process, per store file (Database.generation).
+_generations: dict[Path, int] = {}
+
+
 class Database:
     """One DuckDB file under `SML_HOME`; each `connect()` is one short operation."""
 
     def __init__(self, path: Path, lock_timeout: float = 60.0) -> None:
         self.path = Path(path)
+        self._key = self.path.absolute()
         self.lock_timeout = lock_timeout
         self._checked = False
 
@@ -81,6 +86,13 @@ class Database:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+        _generations[self._key] = _generations.get(self._key, 0) + 1
+
+    @property
+    def generation(self) -> int:
+        """How many transactions this process has committed to the file: what a cache of it compares to see
+        its own process's writes at once (another process's writes show only in the file's stat)."""
+        return _generations.get(self._key, 0)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         parent = self.path.parent

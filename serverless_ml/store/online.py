@@ -4,14 +4,16 @@ Hopsworks keeps one row per primary key of each online-enabled feature group, th
 its `hsfs.core.vector_server.VectorServer` looks entries up there. Locally the online store is the same
 rule applied to the offline table (`query._source`), and a view's vector server holds a snapshot of the
 latest row per serving key in memory: a lookup is a dictionary access, not a query (opening the DuckDB
-file alone takes about 14 ms). The snapshot is read again when the store's files change (their size and
-modification time, checked on each call), so a daily run that writes the store is seen at the next call
-and is never locked out by an app that serves from it: the app holds the file only while it reloads.
+file alone takes about 14 ms). The snapshot is read again after each write: at once for this process's
+own writes, and in a background thread when the store's files change under another process's writes
+(their size and modification time, checked on each call), so an app serving from the store never waits
+for a daily run, and the run is never locked out: the app holds the file only while it reloads.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +55,8 @@ class VectorServer:
         self._functions = fv._serving_functions()
         self._files = [fv._fs._db.path, fv._fs._db.path.with_name(fv._fs._db.path.name + ".wal")]
         self._stamp: tuple | None = None
+        self._generation: int | None = None
+        self._reloading: threading.Thread | None = None
         self._rows: dict[tuple, tuple] = {}
 
     # --- the snapshot ---------------------------------------------------------------------------
@@ -69,17 +73,31 @@ class VectorServer:
         return tuple(stamp)
 
     def _snapshot(self) -> dict[tuple, tuple]:
-        stamp = self._files_stamp()
-        if stamp != self._stamp:
-            query = self._fv.query
-            selected = set(query._columns)
-            extra = [k for k in self.required_serving_keys if k not in selected]
-            df = query._select(online=True, extra=extra)
-            keys = [df[k if k in selected else "__" + k].tolist() for k in self.required_serving_keys]
-            values = [df[c].astype(object).where(df[c].notna(), None).tolist() for c in self.feature_names]
-            self._rows = dict(zip(zip(*keys, strict=True), zip(*values, strict=True), strict=True))
-            self._stamp = stamp  # taken before the read: a write during it is read at the next call
+        """The latest row per serving key: this process's own writes are read at once (read your writes);
+        another process's are read in the background while lookups go on with the rows they had, so an app
+        never waits for a daily run's writes, as Hopsworks' online store takes new rows in asynchronously."""
+        generation = self._fv._fs._db.generation
+        if self._generation != generation:  # first use, or this process wrote: read now
+            self._generation = generation
+            self._reload(self._files_stamp())
+        elif self._reloading is None or not self._reloading.is_alive():
+            stamp = self._files_stamp()
+            if stamp != self._stamp:
+                self._reloading = threading.Thread(target=self._reload, args=(stamp,), daemon=True)
+                self._reloading.start()
         return self._rows
+
+    def _reload(self, stamp: tuple) -> None:
+        """Read the snapshot; `stamp` is the files' state taken before the read, so a write during it is
+        read at the next call."""
+        query = self._fv.query
+        selected = set(query._columns)
+        extra = [k for k in self.required_serving_keys if k not in selected]
+        df = query._select(online=True, extra=extra)
+        keys = [df[k if k in selected else "__" + k].tolist() for k in self.required_serving_keys]
+        values = [df[c].astype(object).where(df[c].notna(), None).tolist() for c in self.feature_names]
+        self._rows = dict(zip(zip(*keys, strict=True), zip(*values, strict=True), strict=True))
+        self._stamp = stamp
 
     # --- lookups ----------------------------------------------------------------------------------
 
