@@ -50,6 +50,7 @@ class Dataset:
     metric: str = "accuracy"  # the registered metric that picks the served model
     direction: str = "max"  # whether a higher (max) or lower (min) metric is better
     notebooks: Path | None = None  # default: notebooks/<name>
+    sample_noun: str = "sample"  # what one row is called in messages: "flower", "passenger"
 
     @property
     def predictions_group(self) -> str:

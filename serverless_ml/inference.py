@@ -68,3 +68,23 @@ def predict_batch(pipeline: Any, batch: pd.DataFrame) -> pd.DataFrame:
     """`batch` (from `get_batch_data`) with the pipeline's prediction for each row."""
     predicted = pipeline.predict(batch[list(pipeline.feature_names_in_)]) if len(batch) else []
     return batch.assign(predicted=predicted)
+
+
+def nothing_new(samples: pd.DataFrame, scored: pd.DataFrame, dataset: Dataset, run_date: date) -> str:
+    """What batch inference says when every sample of its window has a prediction already: when the newest
+    was scored and by which model version, or, with no daily sample at all, which step adds one."""
+    noun = dataset.sample_noun
+    if samples.empty:
+        return (
+            f"Nothing to score up to {run_date}: there is no daily {noun} yet. "
+            f"Run 1_feature_pipeline.ipynb to add the day's {noun}."
+        )
+    newest = samples.sort_values(dataset.event_time).iloc[-1]
+    row = scored[scored[dataset.primary_key] == newest[dataset.primary_key]].iloc[-1]
+    when = pd.Timestamp(row["predicted_at"]).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"Nothing new to score up to {run_date}: the newest {noun} ({dataset.primary_key} "
+        f"{newest[dataset.primary_key]}, of {pd.Timestamp(newest[dataset.event_time]):%Y-%m-%d}) was already scored "
+        f"at {when} by model version {row['model_version']}. Tomorrow's run of 1_feature_pipeline.ipynb adds the next {noun} "
+        "(or set its RUN_DATE)."
+    )

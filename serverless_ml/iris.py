@@ -42,6 +42,7 @@ DATASET = Dataset(
     examples=[[5.1, 3.5, 1.4, 0.2], [6.0, 2.7, 4.5, 1.5], [6.7, 3.1, 5.6, 2.2]],
     app_title="Which iris is this?",
     app_emoji="🌸",
+    sample_noun="flower",
 )
 
 

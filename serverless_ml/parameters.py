@@ -28,6 +28,14 @@ def check_flag(value: object, name: str) -> bool:
     raise ParameterError(f"{name}={value!r} must be True or False")
 
 
+def check_backfill(value: object) -> bool | str:
+    """The feature pipelines' BACKFILL: True (load the whole data set), False (add the day's sample) or
+    "auto" (backfill an empty feature group, else add the day's sample: what a first Run All needs)."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    raise ParameterError(f'BACKFILL={value!r} must be True, False or "auto"')
+
+
 def check_seed(seed: object) -> int | None:
     """A SEED parameter: a whole number, or None to derive it from the run date."""
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):

@@ -53,3 +53,11 @@ def check_backfilled(fg: Any, dataset: str) -> None:
         raise RunFirstError(
             f"the {dataset} feature group has no data yet: run 1_feature_pipeline.ipynb with BACKFILL=True first"
         )
+
+
+def backfill_needed(mode: bool | str, fg: Any) -> bool:
+    """Whether this run backfills: BACKFILL True or False as given; "auto" backfills a feature group with
+    no data yet (as `check_backfilled` tells it: None, or no features before its first insert)."""
+    if mode != "auto":
+        return bool(mode)
+    return fg is None or not fg.features

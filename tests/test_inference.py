@@ -67,3 +67,28 @@ def test_a_start_further_back_widens_the_window():
     assert inference.inference_window(date(2026, 3, 10), days=3, start=date(2026, 3, 9))[0] == pd.Timestamp(
         "2026-03-07"
     )
+
+
+def test_nothing_new_says_when_and_by_which_model_the_newest_was_scored():
+    samples = _samples([20260301, 20260302]).assign(
+        event_time=[pd.Timestamp("2026-03-01 06:00"), pd.Timestamp("2026-03-02 06:00")]
+    )
+    scored = pd.DataFrame(
+        {
+            "id": [20260301, 20260302],
+            "model_version": [2, 3],
+            "predicted_at": [pd.Timestamp("2026-03-01 06:01:07"), pd.Timestamp("2026-03-02 05:18:40")],
+        }
+    )
+    message = inference.nothing_new(samples, scored, DATASET, date(2026, 3, 2))
+    assert message.startswith("Nothing new to score up to 2026-03-02: the newest flower (id 20260302, of 2026-03-02)")
+    assert "already scored at 2026-03-02 05:18 UTC by model version 3" in message
+    assert "BACKFILL" not in message  # it was not a missing feature run
+
+
+def test_nothing_new_without_any_daily_sample_says_which_step_adds_one():
+    message = inference.nothing_new(_samples([]), pd.DataFrame(), DATASET, date(2026, 3, 2))
+    assert message == (
+        "Nothing to score up to 2026-03-02: there is no daily flower yet. "
+        "Run 1_feature_pipeline.ipynb to add the day's flower."
+    )

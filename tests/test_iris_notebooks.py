@@ -110,7 +110,7 @@ def test_images_were_uploaded_through_the_dataset_api(lab):
     ("stage", "parameters", "message"),
     [
         ("feature", {"RUN_DATE": "2026-02-30"}, "RUN_DATE='2026-02-30' is not a date"),
-        ("feature", {"BACKFILL": "yes"}, "BACKFILL='yes' must be True or False"),
+        ("feature", {"BACKFILL": "yes"}, "BACKFILL='yes' must be True, False or \"auto\""),
         ("feature", {"SEED": "abc"}, "SEED='abc' must be a whole number"),
         ("inference", {"RUN_DATE": "soon"}, "RUN_DATE='soon' is not a date"),
     ],
@@ -135,14 +135,15 @@ def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
     runs = tmp_path / "runs"
     # the daily sample before any backfill: one line, no traceback
     with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first") as daily:
-        run_notebook("iris", "feature", {"RUN_DATE": "2026-01-01"}, runs)
+        run_notebook("iris", "feature", {"BACKFILL": False, "RUN_DATE": "2026-01-01"}, runs)
     assert _error_lines(daily.value.output) == [f"RunFirstError: {daily.value.evalue}"]
     # the failed daily run left nothing behind: a new feature group is saved by its first insert, as on Hopsworks
     assert serverless_ml.login().get_feature_store().get_feature_group("iris", version=1) is None
     # training before the backfill
     with pytest.raises(NotebookError, match=r"run 1_feature_pipeline\.ipynb with BACKFILL=True first"):
         run_notebook("iris", "training", {}, runs)
-    run_notebook("iris", "feature", {"BACKFILL": True}, runs)
+    run_notebook("iris", "feature", {}, runs)  # a first Run All, as committed: BACKFILL = "auto" backfills
+    assert len(serverless_ml.login().get_feature_store().get_feature_group("iris", version=1).read()) == 150
     with pytest.raises(
         NotebookError, match=r"no iris model is registered yet: run 2_training_pipeline\.ipynb first"
     ) as no_model:
@@ -153,5 +154,15 @@ def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
     # a model but no daily sample yet: nothing to score, and the notebook says which step adds one
     executed = nbformat.read(run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs), as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    assert "Nothing new to score up to 2026-01-01" in printed
-    assert "1_feature_pipeline.ipynb with BACKFILL=False first" in printed
+    assert "Nothing to score up to 2026-01-01: there is no daily flower yet" in printed
+    assert "Run 1_feature_pipeline.ipynb to add the day's flower" in printed
+    # the next Run All of the feature notebook adds the day's flower, and inference scores it
+    run_notebook("iris", "feature", {"RUN_DATE": "2026-01-01"}, runs)
+    assert len(serverless_ml.login().get_feature_store().get_feature_group("iris", version=1).read()) == 151
+    run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs)
+    # run again on the same day: it says the flower was scored already, and by which model
+    executed = nbformat.read(run_notebook("iris", "inference", {"RUN_DATE": "2026-01-01"}, runs), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "the newest flower (id 20260101, of 2026-01-01) was already scored at" in printed
+    assert "by model version 1" in printed and "BACKFILL" not in printed
+    assert counts(serverless_ml.login(), SPEC) == (151, 1)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from serverless_ml.errors import ParameterError
-from serverless_ml.parameters import check_flag, check_seed, parse_run_date
+from serverless_ml.parameters import check_backfill, check_flag, check_seed, parse_run_date
 
 
 class TestParseRunDate:
@@ -27,6 +27,17 @@ class TestParseRunDate:
 def test_flag_refuses_non_booleans(bad):
     with pytest.raises(ParameterError, match="BACKFILL"):
         check_flag(bad, "BACKFILL")
+
+
+@pytest.mark.parametrize("value", [True, False, "auto"])
+def test_backfill_is_true_false_or_auto(value):
+    assert check_backfill(value) is value or check_backfill(value) == value
+
+
+@pytest.mark.parametrize("bad", ["True", "yes", None, 1, "AUTO"])
+def test_backfill_refuses_anything_else_naming_the_choices(bad):
+    with pytest.raises(ParameterError, match=r"^BACKFILL=.* must be True, False or \"auto\"$"):
+        check_backfill(bad)
 
 
 @pytest.mark.parametrize("bad", ["0", 1.5, True])

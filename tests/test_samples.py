@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from serverless_ml.errors import RunFirstError
-from serverless_ml.samples import BACKFILL_TIME, DAILY_START, check_backfilled, daily_event_time, daily_id, rng_for
+from serverless_ml.samples import (
+    BACKFILL_TIME,
+    DAILY_START,
+    backfill_needed,
+    check_backfilled,
+    daily_event_time,
+    daily_id,
+    rng_for,
+)
 
 
 def test_daily_id_is_the_date():
@@ -52,3 +60,17 @@ def test_check_backfilled_on_a_new_group_of_the_local_store(project):
         check_backfilled(fg, "iris")
     fg.insert(pd.DataFrame({"id": [1], "event_time": [BACKFILL_TIME]}))
     check_backfilled(fs.get_feature_group("iris", version=1), "iris")
+
+
+@pytest.mark.parametrize(
+    ("mode", "group", "backfills"),
+    [
+        ("auto", None, True),  # no such group yet
+        ("auto", SimpleNamespace(features=[]), True),  # new from get_or_create_feature_group, never written
+        ("auto", SimpleNamespace(features=["id", "variety"]), False),  # backfilled: add the day's sample
+        (True, SimpleNamespace(features=["id", "variety"]), True),  # forced, as papermill passes it
+        (False, None, False),  # forced: the daily step then says to backfill first
+    ],
+)
+def test_backfill_needed(mode, group, backfills):
+    assert backfill_needed(mode, group) is backfills

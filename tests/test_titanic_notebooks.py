@@ -97,7 +97,21 @@ def test_malformed_csv_stops_the_backfill_and_writes_nothing(sml_env, tmp_path, 
     monkeypatch.setenv("SML_TITANIC_CSV", str(bad))
     with pytest.raises(NotebookError, match=r"lacks column\(s\) \['Fare'\]"):
         run_notebook("titanic", "feature", {"BACKFILL": True}, tmp_path / "runs")
-    assert not (Path(sml_env["SML_HOME"]) / "store.duckdb").exists()
+    # nothing written: a new feature group is saved by its first insert, as on Hopsworks
+    assert serverless_ml.login().get_feature_store().get_feature_group("titanic", version=1) is None
+
+
+def test_a_first_run_all_backfills_and_the_next_adds_the_day(sml_env, tmp_path, titanic_csv, monkeypatch):
+    """The notebook as committed (`BACKFILL = "auto"`), run twice on a fresh store without editing a line."""
+    monkeypatch.setenv("SML_TITANIC_CSV", titanic_csv[0])
+    fs = serverless_ml.login().get_feature_store()
+    executed = nbformat.read(run_notebook("titanic", "feature", {}, tmp_path / "runs"), as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Backfill: the whole data set" in printed
+    backfilled = len(fs.get_feature_group("titanic", version=1).read())
+    run_notebook("titanic", "feature", {"RUN_DATE": "2026-01-01"}, tmp_path / "runs")
+    day = fs.get_feature_group("titanic", version=1).read()
+    assert len(day) == backfilled + 1 and day["passengerid"].iloc[-1] == 20260101
 
 
 def test_bad_run_date(sml_env, tmp_path):
