@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,7 @@ DATASET = Dataset(
               [2, "male", 4.0, 1, 1, 26.0, "S", "Master", ""]],
     app_title="Would you have survived the Titanic?",
     app_emoji="🚢",
+    sample_noun="passenger",
 )  # fmt: skip
 #: What a person can tell about a passenger; the registered pipeline predicts from exactly these.
 INPUTS = list(DATASET.input_kinds)
@@ -248,7 +250,9 @@ class FamilySurvival(BaseEstimator, TransformerMixin):
         return self._features(X, zeros, zeros)
 
 
-def _pipeline(model, scale: bool) -> Pipeline:
+def pipeline(model: Any, scale: bool = False) -> Pipeline:
+    """`model` behind the Titanic preparation: fill a missing title, the family feature, imputation,
+    one-hot encoding (and scaling of the numbers with `scale`), all fitted inside the one pipeline."""
     numeric = ["age", "sibsp", "parch", "fare", "family_wc_survival", "family_known"]
     categorical = ["pclass", "sex", "embarked", "title"]
     numeric_steps = [("impute", SimpleImputer(strategy="median"))] + ([("scale", StandardScaler())] if scale else [])
@@ -273,13 +277,13 @@ def _pipeline(model, scale: bool) -> Pipeline:
 def candidates(seed: int = 0) -> list[tuple[Pipeline, dict]]:
     """Three model families, each behind the same imputation and encoding, with small grids."""
     return [
-        (_pipeline(LogisticRegression(max_iter=2000), scale=True), {"model__C": [0.3, 1.0, 3.0]}),
+        (pipeline(LogisticRegression(max_iter=2000), scale=True), {"model__C": [0.3, 1.0, 3.0]}),
         (
-            _pipeline(RandomForestClassifier(n_estimators=100, random_state=seed), scale=False),
+            pipeline(RandomForestClassifier(n_estimators=100, random_state=seed), scale=False),
             {"model__max_depth": [5, 7], "model__min_samples_leaf": [1, 3]},
         ),
         (
-            _pipeline(HistGradientBoostingClassifier(random_state=seed), scale=False),
+            pipeline(HistGradientBoostingClassifier(random_state=seed), scale=False),
             {"model__max_depth": [3], "model__learning_rate": [0.05, 0.1], "model__max_iter": [100]},
         ),
     ]

@@ -61,7 +61,13 @@ def _describe(search: GridSearchCV) -> str:
     estimator = search.best_estimator_
     final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
     params = ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(search.best_params_.items()))
-    return f"{type(final).__name__} ({params}), chosen by {search.cv.get_n_splits()}-fold cross-validation"
+    return f"{type(final).__name__} ({params}), chosen by {cv_words(search.cv)}"
+
+
+def cv_words(cv: RepeatedStratifiedKFold) -> str:
+    """How a learner reads the folds: "3 x repeated stratified 5-fold cross-validation"."""
+    splits, repeats = cv.cvargs["n_splits"], cv.n_repeats
+    return ("stratified" if repeats == 1 else f"{repeats} x repeated stratified") + f" {splits}-fold cross-validation"
 
 
 def repeated_cv_accuracy(pipeline: Any, X: pd.DataFrame, y: pd.Series, seed: int = 0) -> tuple[float, float]:

@@ -39,3 +39,59 @@ def test_pipeline_notebooks_have_parameters_and_teach(path):
     assert sum(c["cell_type"] == "markdown" for c in cells) >= 2
     code_lines = [len("".join(c["source"]).splitlines()) for c in cells if c["cell_type"] == "code"]
     assert max(code_lines) <= 15, "a long cell's logic belongs in the package"
+
+
+def _store_calls(path) -> list[tuple[str, dict]]:
+    """Each feature-store or registry call of a notebook's code: its method and its literal arguments."""
+    import ast
+
+    methods = {
+        "get_or_create_feature_group": "name",
+        "get_feature_group": "name",
+        "get_or_create_feature_view": "name",
+        "get_feature_view": "name",
+        "create_model": "name",
+        "get_best_model": "name",
+    }
+    calls = []
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in methods:
+                given = {
+                    k.arg: ast.literal_eval(k.value)
+                    for k in node.keywords
+                    if isinstance(k.value, ast.Constant | ast.List)
+                }
+                positional = ("name", "metric", "direction") if node.func.attr == "get_best_model" else ("name",)
+                for key, arg in zip(positional, node.args, strict=False):
+                    given.setdefault(key, ast.literal_eval(arg))
+                calls.append((node.func.attr, given))
+    return calls
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_lessons_name_what_the_record_names(path):
+    """The notebooks write the names a learner sees in Hopsworks (`name="titanic", version=1`); the package's
+    record of the dataset, which the daily job, the apps and the dashboard read, must name the same."""
+    from serverless_ml import datasets
+
+    spec = datasets.get(path.parent.name)
+    calls = _store_calls(path)
+    assert calls, "the lesson makes its feature store calls in plain sight"
+    for method, given in calls:
+        assert given.get("name") in (spec.name, spec.predictions_group), (method, given)
+        if given.get("name") == spec.name and "version" in given:
+            expected = spec.feature_view_version if "view" in method else spec.feature_group_version
+            assert given["version"] == expected, (method, given)
+        if "primary_key" in given:
+            assert given["primary_key"] == [spec.primary_key], (method, given)
+        if "event_time" in given:
+            assert given["event_time"] == spec.event_time, (method, given)
+        if method == "get_or_create_feature_group" and given["name"] == spec.name:
+            assert given["description"] == spec.description
+        if "labels" in given:
+            assert given["labels"] == [spec.label]
+        if method == "get_best_model":
+            assert (given["metric"], given["direction"]) == (spec.metric, spec.direction)
