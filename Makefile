@@ -6,8 +6,10 @@ PYTHON ?= python3
 UV_PIN := $(shell grep -m1 "^uv==" requirements-dev.txt)
 UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY)
 
+# What nbstripout strips beyond outputs and its defaults; the committed notebooks are stripped the same way
+NOTEBOOK_EXTRA_KEYS := metadata.language_info metadata.papermill cell.metadata.papermill
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lab apps bench clean
+.PHONY: help install git-filters run test test-fast lint format lab apps bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,10 +32,20 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	  $(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt && \
 	  $(PY) -m pip install --quiet --no-deps -e .; \
 	fi
+	@$(MAKE) --no-print-directory git-filters
 	@touch $(STAMP)
 	@echo "Installed: $(VENV) is ready."
 
 install: $(STAMP)  ## create .venv and install everything (run by the other commands)
+
+# Executed notebooks never dirty git: nbstripout, as a git filter, strips outputs (and the kernel's
+# version details) from what git sees; the files on disk keep them. Run by make install.
+git-filters:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  $(VENV)/bin/nbstripout --install && \
+	  git config filter.nbstripout.extrakeys "$(NOTEBOOK_EXTRA_KEYS)" && \
+	  echo "git strips notebook outputs (nbstripout): executed notebooks do not show as changed"; \
+	fi
 
 run: $(STAMP)  ## run the daily job on the local backend and build the dashboard
 	SML_BACKEND=local $(PY) -m serverless_ml daily

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +99,19 @@ def test_the_lessons_name_what_the_record_names(path):
             assert given["labels"] == [spec.label]
         if method == "get_best_model":
             assert (given["metric"], given["direction"]) == (spec.metric, spec.direction)
+
+
+def extra_keys() -> str:
+    """What the Makefile's git filter strips beyond nbstripout's defaults (one place for both)."""
+    return re.search(r"^NOTEBOOK_EXTRA_KEYS := (.+)$", (REPO_ROOT / "Makefile").read_text(), re.M).group(1)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_as_the_git_filter_strips_them(path):
+    """Each notebook is what nbstripout (the git filter `make install` sets) makes of it, so a notebook run
+    and saved compares equal to the committed one once its outputs are stripped."""
+    nbstripout = Path(sys.executable).with_name("nbstripout")
+    stripped = subprocess.run(
+        [str(nbstripout), "-t", "--extra-keys", extra_keys(), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert stripped == path.read_text(), f'{path.name}: run nbstripout --extra-keys "{extra_keys()}" on it'
