@@ -66,9 +66,11 @@ format: $(STAMP)  ## fix lint findings and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# After a save, a notebook whose stripped content git has is re-added, so git status stays clean
+LAB_HOOKS := --ContentsManager.post_save_hook=serverless_ml.jupyter_hooks.refresh_git_after_save
 lab: $(STAMP)  ## start JupyterLab on the notebooks (more flags: LAB_ARGS="--no-browser --port 8899")
 	@# Jupyter refuses to run as root without --allow-root (containers, Codespaces): add it only for root
-	$(VENV)/bin/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab notebooks $(LAB_HOOKS) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 apps: $(STAMP)  ## start the four Gradio apps on ports 7860-7863
 	$(PY) -m serverless_ml apps
