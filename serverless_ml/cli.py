@@ -200,6 +200,34 @@ def cmd_secrets_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab_starter(args: argparse.Namespace) -> int:
+    from serverless_ml import lab
+
+    written = lab.write_starter(args.dataset, Path(args.dir), force=args.force)
+    print(f"Wrote {len(written)} starter notebook(s) to {args.dir}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def cmd_lab_guide(args: argparse.Namespace) -> int:
+    from serverless_ml import lab
+
+    print(f"Lab guide: {lab.write_guide(Path(args.out) if args.out else None)}")
+    return 0
+
+
+def cmd_lab_check(args: argparse.Namespace) -> int:
+    """One line per requirement; exit code 0 only when all are met (an unknown dataset is one unmet line)."""
+    from serverless_ml import lab
+
+    print(f"Lab check of {args.dataset} on {lab.backend_line()}:", flush=True)
+    results = lab.check(args.dataset, app_url=args.app_url)
+    print(lab.report(args.dataset, results))
+    if args.summary:
+        with Path(args.summary).open("a", encoding="utf-8") as summary:
+            summary.write(lab.markdown(args.dataset, results) + "\n")
+    return 0 if all(r.met for r in results) else 1
+
+
 def _report(failed: list[str]) -> int:
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
@@ -254,6 +282,23 @@ def build_parser() -> argparse.ArgumentParser:
     remove = secrets.add_parser("delete", help="delete the secret NAME")
     remove.add_argument("name", help="the secret's name")
     remove.set_defaults(func=cmd_secrets_delete)
+    lab = commands.add_parser("lab", help="the lab: starter notebooks and the self-check (docs/lab.md)")
+    lab_commands = lab.add_subparsers(dest="action", required=True)
+    guide = lab_commands.add_parser("guide", help="render docs/lab.md as lab.html in SML_DOCS, beside the dashboard")
+    guide.add_argument("--out", help="write the page here instead")
+    guide.set_defaults(func=cmd_lab_guide)
+    starter = lab_commands.add_parser("starter", help="write DATASET's starter notebooks into DIR")
+    starter.add_argument("dataset")
+    starter.add_argument("dir")
+    starter.add_argument("--force", action="store_true", help="overwrite notebooks of the same names in DIR")
+    starter.set_defaults(func=cmd_lab_starter)
+    checks = lab_commands.add_parser("check", help="check the learner's DATASET system, one line per requirement")
+    checks.add_argument("dataset")
+    checks.add_argument(
+        "--app-url", help="check this running app (a URL, or a Space as OWNER/NAME) instead of starting it here"
+    )
+    checks.add_argument("--summary", help="also append a Markdown table to this file (e.g. $GITHUB_STEP_SUMMARY)")
+    checks.set_defaults(func=cmd_lab_check)
     return parser
 
 
