@@ -133,6 +133,44 @@ def test_dashboard_in_a_real_browser(daily, tmp_path):
     assert "Model card" in (docs / "index.html").read_text()
 
 
+def test_lab_check_passes_on_the_daily_runs(daily, titanic_csv):
+    """`lab check` (docs/lab.md) on the system these daily runs built: every requirement met, no secret shown."""
+    env = daily[1]
+    for dataset in ("iris", "titanic"):
+        result = cli(env, "lab", "check", dataset)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert not any(secret in result.stdout + result.stderr for secret in SECRETS.values())
+        missing = [line for line in result.stdout.splitlines() if line.startswith("MISSING")]
+        if dataset == "titanic" and not titanic_csv[1]:
+            # the made-up CSV is not the lab's data: 300 passengers, not 891 (and cheaper fares than the app's example)
+            assert "300 backfilled rows (event time before 2000-01-01), expected 891" in missing[0], result.stdout
+            assert result.returncode == 1
+            continue
+        assert result.returncode == 0 and missing == [], result.stdout
+        assert result.stdout.rstrip().endswith(f"{dataset}: 7 of 7 requirements met (all met)")
+
+
+def test_lab_check_names_what_a_damaged_copy_lacks(daily, tmp_path):
+    """A copy of the built system without its predictions and one image: those two lines, and only those, fail."""
+    root, env = daily[0], dict(daily[1])
+    for folder in ("home", "docs"):
+        shutil.copytree(root / folder, tmp_path / folder)
+        env[f"SML_{folder.upper()}"] = str(tmp_path / folder)
+    (tmp_path / "docs" / "iris" / "accuracy.png").unlink()
+    drop = ("import serverless_ml; serverless_ml.login().get_feature_store()"
+            ".get_feature_group('iris_predictions', version=1).delete()")  # fmt: skip
+    subprocess.run([sys.executable, "-c", drop], env=env, check=True, timeout=120)
+    result = cli(env, "lab", "check", "iris")
+    assert result.returncode == 1
+    missing = [line for line in result.stdout.splitlines() if line.startswith("MISSING")]
+    assert missing == [
+        "MISSING  predictions        no predictions logged (feature group iris_predictions version 1): run "
+        "notebooks/iris/1_feature_pipeline.ipynb for a day, then notebooks/iris/3_batch_inference_pipeline.ipynb",
+        f"MISSING  monitoring images  accuracy.png missing in {tmp_path}/docs/iris: run "
+        "notebooks/iris/3_batch_inference_pipeline.ipynb, which draws them",
+    ], result.stdout
+
+
 def test_bad_date_is_one_clear_line(sml_env):
     result = cli(dict(os.environ), "daily", "--date", "2026-99-01")
     assert result.returncode == 2
