@@ -45,9 +45,18 @@ class LabError(ServerlessMLError, ValueError):
     """A solution notebook cannot be turned into a starter; the message names the notebook and the cell."""
 
 
+#: The widest comment line of a prompt: the lessons' code stays within ruff's 120 columns with room to spare.
+PROMPT_WIDTH = 100
+
+
 def _prompt_source(prompt: str) -> str:
-    """The starter cell: the prompt as comment lines, then the line that fails if run unfinished."""
-    lines = [f"# {line}".rstrip() for line in prompt.strip().splitlines()]
+    """The starter cell: the prompt as comment lines (each of its lines wrapped), then the line that fails."""
+    import textwrap
+
+    lines = []
+    for line in prompt.strip().splitlines():
+        wrapped = textwrap.wrap(line, PROMPT_WIDTH - 2, break_long_words=False, break_on_hyphens=False)
+        lines += [f"# {part}" for part in wrapped] or ["#"]
     return "\n".join([*lines, UNFINISHED])
 
 

@@ -103,8 +103,10 @@ def test_starter_cells_are_prompts_and_the_rest_is_the_solution(registered):
         for index, (ours, theirs) in enumerate(zip(starter.cells, solution.cells, strict=True)):
             assert ours.cell_type == theirs.cell_type
             if (path.stem, index) in prompts:
-                lines = [f"# {line}" for line in prompts[path.stem, index].splitlines()]
-                assert ours.source == "\n".join([*lines, lab.UNFINISHED])
+                *comments, last = ours.source.splitlines()
+                assert last == lab.UNFINISHED
+                assert all(line.startswith("# ") and len(line) <= lab.PROMPT_WIDTH for line in comments)
+                assert " ".join(c[2:] for c in comments).split() == prompts[path.stem, index].split()
                 assert lab.PROMPT_KEY not in ours.metadata and lab.SOLUTION_TAG not in ours.metadata.get("tags", [])
                 solution_lines = {line.strip() for line in theirs.source.splitlines()} - {""}
                 assert not solution_lines & {line.strip() for line in ours.source.splitlines()}  # no solution code
@@ -114,6 +116,23 @@ def test_starter_cells_are_prompts_and_the_rest_is_the_solution(registered):
                 assert ours.outputs == [] and ours.execution_count is None
         parameters = [c for c in starter.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(parameters) == 1
+
+
+def test_a_long_prompt_is_wrapped_line_by_line():
+    prompt = "Get the best model: " + "mr.get_best_model(name, metric, direction) " * 3 + "\n\nThen download it."
+    assert lab._prompt_source(prompt) == (
+        "# Get the best model: mr.get_best_model(name, metric, direction) mr.get_best_model(name, metric,\n"
+        "# direction) mr.get_best_model(name, metric, direction)\n#\n# Then download it.\n" + lab.UNFINISHED
+    )
+
+
+@pytest.mark.parametrize("dataset", ["titanic", "iris"])
+def test_the_lessons_make_starters(sml_env, tmp_path, dataset):
+    """The committed solutions are tagged as the generator wants: each tagged cell has its prompt."""
+    written = lab.write_starter(dataset, tmp_path)
+    cells = [c for path in written for c in nbformat.read(path, as_version=4).cells]
+    assert any(lab.UNFINISHED in c.source for c in cells)
+    assert not any(lab.PROMPT_KEY in c.metadata or lab.SOLUTION_TAG in c.metadata.get("tags", []) for c in cells)
 
 
 def test_starter_is_what_the_git_filter_commits(registered):
