@@ -228,6 +228,34 @@ def cmd_lab_check(args: argparse.Namespace) -> int:
     return 0 if all(r.met for r in results) else 1
 
 
+def cmd_history_export(args: argparse.Namespace) -> int:
+    """The local store's history as open files (serverless_ml/history.py); on Hopsworks, a line and nothing."""
+    from serverless_ml import history
+    from serverless_ml.settings import get_settings
+
+    settings = get_settings()
+    if settings.backend != "local":  # the daily workflow calls this on both backends
+        print("The Hopsworks backend keeps the history in your Hopsworks project: nothing to export.")
+        return 0
+    print(f"Exported the {history.export_history(settings.home, Path(args.folder))} to {args.folder}")
+    return 0
+
+
+def cmd_history_restore(args: argparse.Namespace) -> int:
+    """Rebuild the local store from an export; on Hopsworks, with --if-empty, a line and nothing."""
+    from serverless_ml import history
+    from serverless_ml.settings import get_settings
+
+    settings = get_settings()
+    if settings.backend != "local":
+        if not args.if_empty:
+            raise ParameterError("history restore rebuilds the local store, and the backend is hopsworks")
+        print("The Hopsworks backend keeps the history in your Hopsworks project: nothing to restore.")
+        return 0
+    print(history.restore_history(settings.home, args.source, replace=args.replace, if_empty=args.if_empty))
+    return 0
+
+
 def _report(failed: list[str]) -> int:
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
@@ -299,6 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checks.add_argument("--summary", help="also append a Markdown table to this file (e.g. $GITHUB_STEP_SUMMARY)")
     checks.set_defaults(func=cmd_lab_check)
+    history = commands.add_parser(
+        "history", help="the local store's history as open files, to keep it when the store is lost"
+    ).add_subparsers(dest="action", required=True)
+    export = history.add_parser("export", help="write the history (Parquet, model files, manifest.json) to FOLDER")
+    export.add_argument("folder", help="a new or empty folder, or an earlier export (replaced whole)")
+    export.set_defaults(func=cmd_history_export)
+    restore = history.add_parser("restore", help="rebuild the local store from an export")
+    restore.add_argument("source", help="the export's folder, or its http(s):// or file:// URL")
+    when = restore.add_mutually_exclusive_group()
+    when.add_argument("--replace", action="store_true", help="replace a store that already holds a history")
+    when.add_argument(
+        "--if-empty", action="store_true", help="only into an empty store, and say so if nothing is published"
+    )
+    restore.set_defaults(func=cmd_history_restore)
     return parser
 
 

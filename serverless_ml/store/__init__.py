@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from serverless_ml.errors import HopsworksOnlyError, StoreError
-from serverless_ml.store.database import Database
+from serverless_ml.store.database import STORE_FILE, Database
 from serverless_ml.store.dataset_api import DatasetApi
 from serverless_ml.store.feature_group import FeatureGroup
 from serverless_ml.store.feature_store import FeatureStore
@@ -34,7 +34,7 @@ class LocalProject:
         self.home = Path(home)
         if self.home.exists() and not self.home.is_dir():
             raise StoreError(f"SML_HOME {self.home} is a file, expected a folder for the local store")
-        self._db = Database(self.home / "store.duckdb", lock_timeout)
+        self._db = Database(self.home / STORE_FILE, lock_timeout)
 
     def __repr__(self) -> str:
         return f"LocalProject(home={str(self.home)!r})"

@@ -12,6 +12,8 @@ import duckdb
 from serverless_ml.errors import StoreBusyError, StoreError
 
 FORMAT = "serverless-ml-store/1"
+#: The store's DuckDB file, in `SML_HOME` (the registered models are in `SML_HOME/models`).
+STORE_FILE = "store.duckdb"
 _META = """
 CREATE TABLE IF NOT EXISTS _sml_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS _sml_feature_groups (
