@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serverless_ml import data_validation, datasets, monitoring
+from serverless_ml import data_validation, datasets, history, monitoring
 from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.files import write_atomic
 from serverless_ml.inference import logged_predictions
@@ -17,6 +17,8 @@ from serverless_ml.settings import get_settings
 
 #: How the page shows a time: minutes, in UTC, said so (the records keep full ISO timestamps).
 SHOWN_TIME = "%Y-%m-%d %H:%M UTC"
+#: Where the daily workflow publishes the history export, in `SML_DOCS` (`history export docs/history`).
+HISTORY = "history"
 
 
 def shown_time(stamp: str | None) -> str | None:
@@ -102,6 +104,9 @@ def build_dashboard(docs: Path | None = None) -> Path:
         datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],
         built=datetime.now(UTC).strftime(SHOWN_TIME),
         backend=settings.backend,
+        # a store that started again says so by this date; a restored one keeps its own (serverless_ml/history.py)
+        history_starts=history.history_start(project),
+        history_export=f"{HISTORY}/{history.MANIFEST}" if (docs / HISTORY / history.MANIFEST).is_file() else None,
     )
     (docs / ".nojekyll").parent.mkdir(parents=True, exist_ok=True)
     (docs / ".nojekyll").touch()

@@ -93,3 +93,15 @@ def test_the_latest_validation_is_shown(sml_env, tmp_path):
 )
 def test_times_are_shown_in_utc_to_the_minute(stamp, shown):
     assert dashboard.shown_time(stamp) == shown
+
+
+def test_the_page_says_when_the_history_starts_and_links_its_export(project, tmp_path):
+    assert "History starts on" not in dashboard.build_dashboard(tmp_path).read_text()  # an empty store: no history
+    group = project.get_feature_store().get_or_create_feature_group("iris", version=1, primary_key=["id"])
+    group.insert(iris.backfill_frame().head(2))
+    today = pd.Timestamp.now().date().isoformat()  # the store's times are the machine's (DuckDB now())
+    page = dashboard.build_dashboard(tmp_path).read_text()
+    assert f'History starts on <time datetime="{today}">{today}</time>' in page and "history/manifest.json" not in page
+    (tmp_path / "history").mkdir()
+    (tmp_path / "history" / "manifest.json").write_text("{}")  # what the daily workflow publishes beside the page
+    assert 'href="history/manifest.json"' in dashboard.build_dashboard(tmp_path).read_text()
