@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from serverless_ml import monitoring
 from tests.conftest import REPO, free_port
 from tests.e2e import cli, code_cell, predictions_count
 
@@ -118,9 +120,13 @@ def test_dashboard_in_a_real_browser(daily, tmp_path):
                             raise
                         page.wait_for_timeout(100)
                 images = page.eval_on_selector_all(
-                    "img", "els => els.map(e => ({src: e.src, alt: e.alt, w: e.naturalWidth}))")  # fmt: skip
+                    "img", "els => els.map(e => ({src: e.src, alt: e.alt, w: e.naturalWidth, "
+                           "shown: e.clientWidth}))")  # fmt: skip
                 assert len(images) == 8  # four per dataset; the recent predictions are a table
                 assert all(i["w"] > 0 for i in images), images
+                charts = [i for i in images if re.search(r"/(confusion_matrix|accuracy)\.png(\?|$)", i["src"])]
+                smallest = [i["shown"] / i["w"] * monitoring.CHART_FONT_PT * 100 / 72 for i in charts]
+                assert len(charts) == 4 and min(smallest) >= 10, (width, smallest)  # chart text, px as shown
                 assert all(i["alt"].strip() for i in images)
                 assert all(i["src"].startswith(f"http://127.0.0.1:{port}/") for i in images)
                 assert page.evaluate("document.documentElement.scrollWidth") <= width + 1

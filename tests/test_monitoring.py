@@ -113,3 +113,22 @@ def test_a_returned_figure_shows_as_png_in_a_notebook(draw):
     png = draw()._repr_png_()  # what Jupyter calls for a cell that ends with the figure
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width > 100
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: monitoring.confusion_matrix_figure(["Setosa"], ["Virginica"], SPEC),
+        lambda: monitoring.accuracy_figure(_history([("2026-01-01", "Setosa", "Setosa")]), SPEC),
+    ],
+    ids=["confusion_matrix", "accuracy"],
+)
+def test_no_chart_text_is_smaller_than_the_phone_needs(draw):
+    """Every text of a chart is at least CHART_FONT_PT: shown on a 390 px phone (a browser test measures the
+    scale) that is 10 px or more."""
+    from matplotlib.text import Text
+
+    figure = draw()
+    figure.canvas.draw()  # tick labels are made when drawn
+    sizes = {t.get_text(): t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text()}
+    assert sizes and min(sizes.values()) >= monitoring.CHART_FONT_PT, sizes
