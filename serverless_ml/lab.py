@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -225,12 +225,14 @@ class Result:
 
 @dataclass
 class _System:
-    """What the check reads, each opened once: the project, the feature view."""
+    """What the check reads, each opened once (the project, the feature view), and the app it started."""
 
     dataset: Dataset
     bar: Bar
     app_url: str | None = None
     workflow: Path = DAILY_WORKFLOW
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)  # closes the app it starts
+    app: _App | None = None
     _project: Any = None
     _cache: dict = field(default_factory=dict)
 
@@ -267,15 +269,19 @@ def _feature_group(system: _System) -> str:
     run = f"run {_notebook(d, 'feature')} with BACKFILL = True"
     if fg is None or not fg.features:  # both backends: None, or no features before the first insert
         raise UnmetError(f"no feature group {d.name} version {d.feature_group_version}: {run}")
+    import pandas as pd
+
+    from serverless_ml.samples import DAILY_START
+
     rows = fg.read()
     backfilled = rows
-    if d.event_time in rows.columns:
-        from serverless_ml.samples import DAILY_START
-
-        backfilled = rows[rows[d.event_time] < DAILY_START]
+    if d.event_time in rows.columns:  # as UTC without a zone: Hopsworks may hand event times out zoned
+        backfilled = rows[pd.to_datetime(rows[d.event_time], utc=True).dt.tz_convert(None) < DAILY_START]
     problems = []
     if len(backfilled) != bar.rows:
-        problems.append(f"{len(backfilled)} backfilled rows (event time before 2000-01-01), expected {bar.rows}: {run}")
+        problems.append(
+            f"{len(backfilled)} backfilled rows (event time before {DAILY_START:%Y-%m-%d}), expected {bar.rows}: {run}"
+        )
     suite = fg.get_expectation_suite(ge_type=False)
     expectations = list(getattr(suite, "expectations", None) or [])
     if not expectations:
@@ -286,9 +292,8 @@ def _feature_group(system: _System) -> str:
     if problems:
         raise UnmetError(f"feature group {d.name} v{fg.version} has " + "; and ".join(problems))
     return (
-        f"{d.name} v{fg.version}: {len(backfilled)} backfilled rows, expectation suite "
-        f"{suite.expectation_suite_name!r} "
-        f"({len(expectations)} expectations)"
+        f"{d.name} v{fg.version}: {len(backfilled)} backfilled rows, "
+        f"expectation suite {suite.expectation_suite_name!r} ({len(expectations)} expectations)"
     )
 
 
@@ -446,39 +451,48 @@ def _last_line(log: Path) -> str:
     return lines[-1].strip() if lines else "(no output)"
 
 
-@contextlib.contextmanager
-def _started_app(app: str) -> Iterator[str]:
-    """The prediction app started as its own process on a free local port; stopped on leaving."""
-    script = REPO_ROOT / "apps" / app / "app.py"
-    command = [sys.executable, str(script)] if script.is_file() else [sys.executable, "-m", "serverless_ml", "app", app]
-    port = _free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix=f"lab_{app}_") as tmp:
-        log = Path(tmp) / "app.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+class _App:
+    """The prediction app as its own process on a free local port: started at once, waited for by `url`,
+    stopped by `close`. The check starts it first, so it loads while the store is being read."""
+
+    def __init__(self, app: str) -> None:
+        script = REPO_ROOT / "apps" / app / "app.py"
+        command = (
+            [sys.executable, str(script)] if script.is_file() else [sys.executable, "-m", "serverless_ml", "app", app]
+        )
+        self.app, self.port = app, _free_port()
+        env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(self.port),
+               "GRADIO_ANALYTICS_ENABLED": "False", "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"lab_{app}_")
+        self.log = Path(self._tmp.name) / "app.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self._deadline = time.monotonic() + APP_START_TIMEOUT
+
+    def url(self) -> str:
+        """The app's address once it answers; `UnmetError` if it stops first or takes too long."""
+        while True:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise UnmetError(
+                    f"the {self.app} app stopped before it answered (exit code {code}): {_last_line(self.log)}"
+                )
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return f"http://127.0.0.1:{self.port}/"
+            if time.monotonic() > self._deadline:
+                raise UnmetError(
+                    f"the {self.app} app did not answer within {APP_START_TIMEOUT:.0f} s: {_last_line(self.log)}"
+                )
+            time.sleep(0.3)
+
+    def close(self) -> None:
+        self.process.terminate()
         try:
-            deadline = time.monotonic() + APP_START_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    raise UnmetError(f"the {app} app stopped before it answered (exit code {process.returncode}): "
-                                f"{_last_line(log)}")  # fmt: skip
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-                if time.monotonic() > deadline:
-                    raise UnmetError(
-                        f"the {app} app did not answer within {APP_START_TIMEOUT:.0f} s: {_last_line(log)}"
-                    )
-                time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._tmp.cleanup()
 
 
 def _bad_input(dataset: Dataset) -> tuple[int, str, Any]:
@@ -537,10 +551,11 @@ def _app(system: _System) -> str:
     d = system.dataset
     if system.app_url:
         return f"{system.app_url}: {_try_app(d, system.app_url)}"
-    if d.best_model(system.project().get_model_registry()) is None:  # the app would stop at once, saying so
-        raise UnmetError(f"the {d.apps[0]} app needs a registered model: run {_notebook(d, 'training')} first")
-    with _started_app(d.apps[0]) as url:
-        return f"started here: {_try_app(d, url)}"
+    if system.app is None:  # not started: without a model it would stop at once, saying so
+        if d.best_model(system.project().get_model_registry()) is None:
+            raise UnmetError(f"the {d.apps[0]} app needs a registered model: run {_notebook(d, 'training')} first")
+        system.app = system.stack.enter_context(contextlib.closing(_App(d.apps[0])))
+    return f"started here: {_try_app(d, system.app.url())}"
 
 
 def scheduled(workflow: Path = DAILY_WORKFLOW) -> str:
@@ -606,8 +621,21 @@ def check(dataset: str, app_url: str | None = None, workflow: Path = DAILY_WORKF
         return [Result("dataset", False, str(error))]
     if record.name not in BARS:
         return [Result("dataset", False, f"the lab covers {', '.join(BARS)}, not {record.name!r}")]
-    system = _System(record, BARS[record.name], app_url=app_url, workflow=workflow)
-    return [_one(name, work, system) for name, work in REQUIREMENTS]
+    with contextlib.ExitStack() as stack:
+        system = _System(record, BARS[record.name], app_url=app_url, workflow=workflow, stack=stack)
+        if app_url is None:
+            system.app = _early_app(system)
+        return [_one(name, work, system) for name, work in REQUIREMENTS]
+
+
+def _early_app(system: _System) -> _App | None:
+    """The prediction app, started before the other requirements are checked, when a model is registered."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            model = system.dataset.best_model(system.project().get_model_registry())
+    except Exception:  # the store cannot be read: the requirements say so, each on its own line
+        return None
+    return system.stack.enter_context(contextlib.closing(_App(system.dataset.apps[0]))) if model else None
 
 
 def backend_line() -> str:

@@ -5,6 +5,7 @@ The check's pass on a system built by the daily job runs in test_daily_e2e.py, o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -458,3 +459,49 @@ def test_the_guide_commands_are_real():
             assert words[:3] == [".venv/bin/python", "-m", "serverless_ml"], command
             args = cli.build_parser().parse_args(words[3:])
             assert callable(args.func), command
+
+
+#: A prediction app that takes any value: the API the lab's apps have, without their checks.
+CARELESS_APP = """
+import gradio as gr
+
+def predict(sepal_length, sepal_width, petal_length, petal_width):
+    return {"Setosa": 0.9, "Versicolor": 0.05, "Virginica": 0.05}, None
+
+with gr.Blocks() as demo:
+    inputs = [gr.Number(label=n) for n in ("sepal_length", "sepal_width", "petal_length", "petal_width")]
+    gr.Button("Predict").click(predict, inputs=inputs, outputs=[gr.Label(), gr.Image()], api_name="predict")
+demo.launch()
+"""
+
+
+@pytest.mark.slow
+def test_an_app_that_takes_any_value_is_named(sml_env, tmp_path):
+    """`--app-url` checks a running app (a Space, say): one that predicts for -1000 cm fails the requirement."""
+    from tests.conftest import PYTHON, free_port
+
+    (tmp_path / "app.py").write_text(CARELESS_APP)
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
+    process = subprocess.Popen([PYTHON, "app.py"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        import socket
+        import time
+
+        for _ in range(600):  # until it listens (Gradio starts in a few seconds)
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.2)
+        app = {r.requirement: r for r in lab.check("iris", app_url=f"http://127.0.0.1:{port}/")}["prediction app"]
+        assert not app.met
+        assert app.detail == (
+            "the iris app predicted ({'label': 'Setosa', 'confidences': [{'label': 'Setosa', 'confidence': 0.9}, "
+            "{'label': 'Versicolor', 'confidence': 0.05}, {'label': 'Virginica', 'confidence': 0.05}]}, None) for "
+            "sepal_length=-1000: it must refuse a value outside what the model was trained on (raise gr.Error "
+            "naming the field)"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
