@@ -37,6 +37,21 @@ def _history(fs: Any, dataset: Dataset):
     return pd.DataFrame() if predictions_fg is None else logged_predictions(predictions_fg)
 
 
+def _created(created: Any) -> str | None:
+    """A model's registration time as an ISO timestamp in UTC, for `shown_time`: hsml keeps what the server
+    sends (epoch milliseconds), the local registry a datetime in UTC."""
+    if created is None or created == "":
+        return None
+    if isinstance(created, int | float):
+        return datetime.fromtimestamp(created / 1000, UTC).isoformat()
+    if isinstance(created, datetime):
+        return (created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)).isoformat()
+    try:
+        return _created(datetime.fromisoformat(str(created)))
+    except ValueError:
+        return None  # shown as "unknown" rather than in a format of its own
+
+
 def _model(project: Any, dataset: Dataset) -> dict | None:
     model = dataset.best_model(project.get_model_registry())
     if model is None:
@@ -45,7 +60,7 @@ def _model(project: Any, dataset: Dataset) -> dict | None:
     return {
         "version": model.version,
         "metrics": dict(model.training_metrics or {}),
-        "created": str(created)[:19] if created else None,
+        "created": _created(created),
         "description": model.description,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -57,6 +58,29 @@ def test_a_failed_last_run_is_shown_plainly(sml_env, tmp_path):
     assert "The last run failed" in titanic and "NotFoundError: no CSV" in titanic
     assert '(<time datetime="2026-03-02T06:00:00+00:00">2026-03-02 06:00 UTC</time>, for 2026-03-02)' in titanic
     assert 'href="runs/titanic/t.html"' in titanic and "The last run failed" not in page.split('id="titanic"')[0]
+    # below the failure, what is missing is said as what it is, not as a run never made
+    assert (
+        "the last run failed before logging any" in titanic and "run <code>python -m serverless_ml daily" not in titanic
+    )
+
+
+def test_the_published_page_has_no_hints_for_its_owner(sml_env, tmp_path, monkeypatch):
+    """How to set SML_SPACES_OWNER is in the README; visitors of the published page cannot act on it."""
+    monkeypatch.delenv("SML_SPACES_OWNER", raising=False)
+    page = dashboard.build_dashboard(tmp_path).read_text()
+    assert "SML_SPACES_OWNER" not in page and "make apps" not in page
+
+
+@pytest.mark.parametrize(
+    ("created", "shown"),
+    [
+        (dt.datetime(2026, 12, 2, 5, 18, 41), "2026-12-02 05:18 UTC"),  # the local registry: UTC
+        (1796188721000, "2026-12-02 05:18 UTC"),  # hsml: epoch milliseconds from the server
+        (None, None),
+    ],
+)
+def test_the_model_card_time_is_shown_as_every_other(created, shown):
+    assert dashboard.shown_time(dashboard._created(created)) == shown
 
 
 def test_spaces_are_linked_only_when_their_owner_is_known(project, tmp_path, monkeypatch):

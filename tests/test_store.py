@@ -226,6 +226,28 @@ class TestModelRegistry:
         assert (tmp_path / "out" / "model.pkl").read_bytes() == b"x"
 
 
+def test_registration_times_are_utc_whatever_the_machines_zone(sml_env, tmp_path):
+    """A laptop in Tokyo records the model's time in UTC, as the rest of the store and the dashboard read it
+    (DuckDB's now() would be cast to the machine's zone in a TIMESTAMP column)."""
+    import os
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    register = (
+        "import pathlib, serverless_ml\n"
+        "mr = serverless_ml.login().get_model_registry()\n"
+        "folder = pathlib.Path(r'__DIR__'); folder.mkdir(); (folder / 'model.txt').write_text('x')\n"
+        "model = mr.python.create_model(name='clock', metrics={'accuracy': 1.0})\n"
+        "model.save(str(folder))\n"
+        "print(mr.get_model('clock', version=1).created.isoformat())\n"
+    ).replace("__DIR__", str(tmp_path / "model"))
+    env = {**os.environ, "TZ": "Asia/Tokyo"}
+    out = subprocess.run([sys.executable, "-c", register], env=env, capture_output=True, text=True, check=True)
+    created = datetime.fromisoformat(out.stdout.strip().splitlines()[-1]).replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - created).total_seconds()) < 600, created
+
+
 class TestDatasetApi:
     def test_upload_download(self, project, tmp_path):
         api = project.get_dataset_api()

@@ -302,7 +302,7 @@ class FeatureGroup:
     def _register_in(self, con: Any) -> None:
         con.execute(
             "INSERT INTO _sml_feature_groups (name, version, primary_key, event_time, description, schema, created_at, "
-            "options) VALUES (?, ?, ?, ?, ?, NULL, now(), ?)",
+            "options) VALUES (?, ?, ?, ?, ?, NULL, now() AT TIME ZONE 'UTC', ?)",
             [self.name, self.version, json.dumps(self.primary_key), self.event_time, self.description, self._options()],
         )
         if self._expectation_suite is not None:  # the suite travels with the group's metadata (FeatureGroup.to_dict)
@@ -429,7 +429,7 @@ class FeatureGroup:
                 [(kept,)] = con.execute("SELECT nextval('_sml_validation_ids')").fetchall()
             ids.append(kept)
         con.execute(
-            "INSERT INTO _sml_expectation_suites VALUES (?, ?, ?, ?, now())",
+            "INSERT INTO _sml_expectation_suites VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
             [self.name, self.version, suite_id, validation.suite_to_json(suite, suite_id, ids)],
         )
 

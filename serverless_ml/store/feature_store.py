@@ -236,7 +236,7 @@ class FeatureStore:
                 raise SchemaError(f"feature view {name!r} version {version} already exists")
             con.execute(
                 "INSERT INTO _sml_feature_views (name, version, fg_name, fg_version, features, labels, description, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
                 [name, version, fg.name, fg.version, json.dumps(spec), json.dumps(labels), description or ""],
             )
         return FeatureView(self, name, version, query, labels, description or "", inference, training, functions)
@@ -336,7 +336,7 @@ class FeatureStore:
             ).fetchall()
             version = (latest or 0) + 1
             con.execute(
-                "INSERT INTO _sml_training_datasets VALUES (?, ?, ?, ?, now())",
+                "INSERT INTO _sml_training_datasets VALUES (?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
                 [fv.name, fv.version, version, json.dumps(spec, default=str)],
             )
         return version

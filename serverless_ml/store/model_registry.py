@@ -294,7 +294,7 @@ class ModelRegistry:
                 shutil.rmtree(target)
             staging.rename(target)
             con.execute(
-                "INSERT INTO _sml_models VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                "INSERT INTO _sml_models VALUES (?, ?, ?, ?, ?, ?, ?, now() AT TIME ZONE 'UTC')",
                 [
                     model.name,
                     version,
