@@ -327,19 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checks.add_argument("--summary", help="also append a Markdown table to this file (e.g. $GITHUB_STEP_SUMMARY)")
     checks.set_defaults(func=cmd_lab_check)
-    history = commands.add_parser(
-        "history", help="the local store's history as open files, to keep it when the store is lost"
-    ).add_subparsers(dest="action", required=True)
-    export = history.add_parser("export", help="write the history (Parquet, model files, manifest.json) to FOLDER")
-    export.add_argument("folder", help="a new or empty folder, or an earlier export (replaced whole)")
-    export.set_defaults(func=cmd_history_export)
-    restore = history.add_parser("restore", help="rebuild the local store from an export")
-    restore.add_argument("source", help="the export's folder, or its http(s):// or file:// URL")
+    history = commands.add_parser("history", help="the local store's history as open files, to outlive the store")
+    history_commands = history.add_subparsers(dest="action", required=True)
+    export = history_commands.add_parser("export", help="write the history (Parquet, model files, manifest.json)")
+    export.add_argument("folder", metavar="FOLDER", help="a new or empty folder, or an earlier export (replaced)")
+    restore = history_commands.add_parser("restore", help="rebuild the local store from an export")
+    restore.add_argument("source", metavar="FOLDER_OR_URL", help="an export's folder, or its http(s):// or file:// URL")
     when = restore.add_mutually_exclusive_group()
     when.add_argument("--replace", action="store_true", help="replace a store that already holds a history")
     when.add_argument(
         "--if-empty", action="store_true", help="only into an empty store, and say so if nothing is published"
     )
+    export.set_defaults(func=cmd_history_export)
     restore.set_defaults(func=cmd_history_restore)
     return parser
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serverless_ml import data_validation, datasets, history, monitoring
+from serverless_ml import data_validation, datasets, monitoring
 from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.files import write_atomic
+from serverless_ml.history import MANIFEST, history_start
 from serverless_ml.inference import logged_predictions
 from serverless_ml.runner import FAVICON
 from serverless_ml.settings import get_settings
@@ -120,8 +121,8 @@ def build_dashboard(docs: Path | None = None) -> Path:
         built=datetime.now(UTC).strftime(SHOWN_TIME),
         backend=settings.backend,
         # a store that started again says so by this date; a restored one keeps its own (serverless_ml/history.py)
-        history_starts=history.history_start(project),
-        history_export=f"{HISTORY}/{history.MANIFEST}" if (docs / HISTORY / history.MANIFEST).is_file() else None,
+        history_starts=history_start(project),
+        history_export=f"{HISTORY}/{MANIFEST}" if (docs / HISTORY / MANIFEST).is_file() else None,
     )
     (docs / ".nojekyll").parent.mkdir(parents=True, exist_ok=True)
     (docs / ".nojekyll").touch()

@@ -123,7 +123,7 @@ def test_the_page_says_when_the_history_starts_and_links_its_export(project, tmp
     assert "History starts on" not in dashboard.build_dashboard(tmp_path).read_text()  # an empty store: no history
     group = project.get_feature_store().get_or_create_feature_group("iris", version=1, primary_key=["id"])
     group.insert(iris.backfill_frame().head(2))
-    today = pd.Timestamp.now().date().isoformat()  # the store's times are the machine's (DuckDB now())
+    today = pd.Timestamp.now(tz="UTC").date().isoformat()  # the store keeps its times in UTC
     page = dashboard.build_dashboard(tmp_path).read_text()
     assert f'History starts on <time datetime="{today}">{today}</time>' in page and "history/manifest.json" not in page
     (tmp_path / "history").mkdir()
