@@ -78,6 +78,7 @@ LONGEST_FIRST = (
     "test_apps_e2e.py",
     "test_third_dataset.py",
     "test_kernels.py",
+    "test_lab.py",
 )
 
 
