@@ -85,6 +85,6 @@ def nothing_new(samples: pd.DataFrame, scored: pd.DataFrame, dataset: Dataset, r
     return (
         f"Nothing new to score up to {run_date}: the newest {noun} ({dataset.primary_key} "
         f"{newest[dataset.primary_key]}, of {pd.Timestamp(newest[dataset.event_time]):%Y-%m-%d}) was already scored "
-        f"at {when} by model version {row['model_version']}. Tomorrow's run of 1_feature_pipeline.ipynb adds the next {noun} "
-        "(or set its RUN_DATE)."
+        f"at {when} by model version {row['model_version']}. "
+        f"Tomorrow's run of 1_feature_pipeline.ipynb adds the next {noun} (or set its RUN_DATE)."
     )
