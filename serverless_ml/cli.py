@@ -56,6 +56,8 @@ def cmd_daily(args: argparse.Namespace) -> int:
     _prepare()
     runs = runs_dir(run_date)
     failed = _each(chosen, lambda d: run_days(d, run_date, run_date, runs))
+    if args.history:  # before the dashboard, which links the export it finds beside it
+        _export_history(Path(args.history))
     _show_dashboard()
     return _report(failed)
 
@@ -229,16 +231,20 @@ def cmd_lab_check(args: argparse.Namespace) -> int:
 
 
 def cmd_history_export(args: argparse.Namespace) -> int:
+    _export_history(Path(args.folder))
+    return 0
+
+
+def _export_history(folder: Path) -> None:
     """The local store's history as open files (serverless_ml/history.py); on Hopsworks, a line and nothing."""
     from serverless_ml import history
     from serverless_ml.settings import get_settings
 
     settings = get_settings()
-    if settings.backend != "local":  # the daily workflow calls this on both backends
+    if settings.backend != "local":  # the daily workflow exports on both backends
         print("The Hopsworks backend keeps the history in your Hopsworks project: nothing to export.")
-        return 0
-    print(f"Exported the {history.export_history(settings.home, Path(args.folder))} to {args.folder}")
-    return 0
+        return
+    print(f"Exported the {history.export_history(settings.home, folder)} to {folder}")
 
 
 def cmd_history_restore(args: argparse.Namespace) -> int:
@@ -273,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     daily = with_dataset(commands.add_parser("daily", help="the day's feature + inference runs, then the dashboard"))
     daily.add_argument("--date", help="YYYY-MM-DD (default: today, UTC)")
+    daily.add_argument(
+        "--history", metavar="FOLDER", help="also export the store's history to FOLDER, which the dashboard links"
+    )
     daily.set_defaults(func=cmd_daily)
     simulate = with_dataset(commands.add_parser("simulate", help="run the daily job for the past N days"))
     simulate.add_argument("--days", type=int, required=True)
