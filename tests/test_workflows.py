@@ -3,20 +3,28 @@
 `uses:` steps are skipped: setup-python becomes a venv first on PATH, and the caches are this
 machine's warm ones. Secrets are empty and the backend is local, so the replay is offline but for
 the package index that pip asks for the pinned uv (uv itself installs from its warm cache, as
-`make install` tries first).
+`make install` tries first). The Pages site is a local `http.server` (configure-pages' `base_url`):
+the first run finds nothing published there; then its docs are published, the store is deleted as
+an evicted cache leaves it, and the next run must restore every earlier record from the site.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import pytest
 import yaml
 from PIL import Image
@@ -81,31 +89,17 @@ class _Images(HTMLParser):
             self.links.append(dict(attrs).get("href") or "")
 
 
-@pytest.fixture(scope="module")
-def replay(tmp_path_factory, titanic_csv):
-    """Clone HEAD, then run each `run:` step of daily.yml's `run` job in order, as GitHub would."""
-    started = time.perf_counter()
-    root = tmp_path_factory.mktemp("replay")
-    workspace, runner_temp = root / "workspace", root / "runner-temp"
+def _run_job(workspace: Path, runner_temp: Path, base: dict[str, str], contexts: dict[str, str]) -> list[tuple]:
+    """Each `run:` step of daily.yml's `run` job in order, on a new runner (`runner_temp`), until one fails:
+    (name, the completed process, seconds) per step."""
     runner_temp.mkdir()
-    subprocess.run(["git", "clone", "--quiet", str(REPO), str(workspace)], check=True, timeout=120)
-    # setup-python, simulated: a Python 3.11 with pip first on PATH
-    subprocess.run([sys.executable, "-m", "venv", str(root / "setup-python")], check=True, timeout=120)
-
     job = yaml.safe_load((workspace / ".github" / "workflows" / "daily.yml").read_text())["jobs"]["run"]
-    contexts = {"github.workspace": str(workspace), "runner.temp": str(runner_temp), "runner.os": "Linux",
-                "github.run_id": "1"}  # fmt: skip
-    own_venv = str(REPO / ".venv" / "bin")
-    path = [str(root / "setup-python" / "bin"), *(p for p in os.environ["PATH"].split(os.pathsep) if p != own_venv)]
-    base = {k: v for k, v in os.environ.items() if k not in LEAKS and not k.startswith("SML_")}
-    base.update({"PATH": os.pathsep.join(path), "CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
-                 "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(runner_temp),
-                 "GITHUB_PATH": str(runner_temp / "github_path"), "GITHUB_ENV": str(runner_temp / "github_env"),
-                 "GITHUB_OUTPUT": str(runner_temp / "github_output"),
-                 "GITHUB_STEP_SUMMARY": str(runner_temp / "step_summary"),
-                 "SML_BACKEND": "local", "SML_TITANIC_CSV": titanic_csv[0]})  # fmt: skip
+    contexts = {**contexts, "github.workspace": str(workspace), "runner.temp": str(runner_temp), "runner.os": "Linux"}
+    base = {**base, "GITHUB_WORKSPACE": str(workspace), "RUNNER_TEMP": str(runner_temp),
+            "GITHUB_PATH": str(runner_temp / "github_path"), "GITHUB_ENV": str(runner_temp / "github_env"),
+            "GITHUB_OUTPUT": str(runner_temp / "github_output"),
+            "GITHUB_STEP_SUMMARY": str(runner_temp / "step_summary")}  # fmt: skip
     job_env = {k: _expand(v, contexts) for k, v in job.get("env", {}).items()}
-
     results = []
     for number, step in enumerate(job["steps"]):
         if "uses" in step:
@@ -123,6 +117,48 @@ def replay(tmp_path_factory, titanic_csv):
         results.append((name, result, time.perf_counter() - tick))
         if result.returncode != 0:
             break  # like GitHub: a failed step ends the job
+    return results
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The Pages site, on a local `http.server`: (its folder, the `base_url` actions/configure-pages gives)."""
+    folder = tmp_path_factory.mktemp("pages") / "serverless-ml"  # a project site: https://<owner>.github.io/<repo>
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}/{folder.name}"
+    server.shutdown()
+    server.server_close()
+
+
+def _runner_base(root: Path, titanic_csv: str) -> dict[str, str]:
+    """A runner's environment: setup-python's venv first on PATH, nothing of this checkout's."""
+    own_venv = str(REPO / ".venv" / "bin")
+    path = [str(root / "setup-python" / "bin"), *(p for p in os.environ["PATH"].split(os.pathsep) if p != own_venv)]
+    base = {k: v for k, v in os.environ.items() if k not in LEAKS and not k.startswith("SML_")}
+    base.update({"PATH": os.pathsep.join(path), "CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
+                 "SML_BACKEND": "local", "SML_TITANIC_CSV": titanic_csv})  # fmt: skip
+    return base
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory, titanic_csv, site):
+    """Clone HEAD, then run each `run:` step of daily.yml's `run` job in order, as GitHub would: the first
+    run, with no cache and nothing published."""
+    started = time.perf_counter()
+    root = tmp_path_factory.mktemp("replay")
+    workspace = root / "workspace"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(workspace)], check=True, timeout=120)
+    # setup-python, simulated: a Python 3.11 with pip first on PATH
+    subprocess.run([sys.executable, "-m", "venv", str(root / "setup-python")], check=True, timeout=120)
+    contexts = {"github.run_id": "1", "steps.pages.outputs.base_url": site[1]}
+    results = _run_job(workspace, root / "runner-temp", _runner_base(root, titanic_csv[0]), contexts)
     total = time.perf_counter() - started
     steps = ", ".join(f"{name} {seconds:.1f} s" for name, _, seconds in results)
     print(f"workflow replay: {steps}, total {total:.1f} s")  # with -s: the figure for benchmarks/README.md
@@ -159,3 +195,80 @@ def test_the_dashboard_and_its_images_are_in_the_clone_docs(replay):
         with Image.open(docs / image_path) as image:
             image.verify()
             assert image.format == "PNG", image_path
+
+
+# --- a lost cache: the next run restores the history the last one published ------------------------------
+
+
+@pytest.fixture(scope="module")
+def lost_cache(replay, site, titanic_csv, tmp_path_factory):
+    """The first run's site published, the Actions cache evicted, and the next run replayed on a new runner.
+
+    The replay runs on one day, where a restart would also say "History starts on" today; so before
+    publishing, the store's first records are moved three days back, as a store begun three days ago
+    has them, and exported again with the job's own command. Then only a restore shows that date.
+    """
+    workspace, _, _ = replay
+    root = tmp_path_factory.mktemp("lost-cache")
+    first_page = (workspace / "docs" / "index.html").read_text()
+    store = workspace / ".sml" / "store.duckdb"
+    con = duckdb.connect(str(store))
+    for table in ("_sml_feature_groups", "_sml_feature_views", "_sml_models"):
+        con.execute(f"UPDATE {table} SET created_at = created_at - INTERVAL 3 DAY")
+    [(first,)] = con.execute("SELECT min(created_at) FROM _sml_feature_groups").fetchall()
+    con.close()
+    base = _runner_base(workspace.parent, titanic_csv[0])  # the same machine's setup-python
+    env = {**base, "SML_HOME": str(workspace / ".sml"), "SML_DOCS": str(workspace / "docs")}
+    export = [str(workspace / ".venv" / "bin" / "python"), "-m", "serverless_ml", "history", "export", "docs/history"]
+    subprocess.run(export, cwd=workspace, env=env, check=True, timeout=300)  # what the daily step's --history does
+    shutil.copy2(store, root / "before.duckdb")
+    shutil.copytree(workspace / "docs", site[0])  # actions/deploy-pages: the site is the docs folder
+    shutil.rmtree(workspace / ".sml")  # the cache is gone
+    subprocess.run(["git", "-C", str(workspace), "clean", "-fdxq", "docs"], check=True)  # a new checkout's docs
+    contexts = {"github.run_id": "2", "steps.pages.outputs.base_url": site[1]}
+    results = _run_job(workspace, root / "runner-temp", base, contexts)
+    print("next run after a lost cache: " + ", ".join(f"{name} {seconds:.1f} s" for name, _, seconds in results))
+    return workspace, root / "before.duckdb", first.date().isoformat(), first_page, results
+
+
+def _step(results: list[tuple], prefix: str) -> subprocess.CompletedProcess:
+    return next(result for name, result, _ in results if name.startswith(prefix))
+
+
+def test_a_first_run_with_nothing_published_starts_the_history_today(replay, lost_cache):
+    _, results, _ = replay
+    restore = _step(results, "Restore the history")
+    assert "Nothing published at http://127.0.0.1:" in restore.stdout and "starts with this run" in restore.stdout
+    today = time.strftime("%Y-%m-%d", time.gmtime())  # the store keeps its times in UTC
+    assert f'History starts on <time datetime="{today}">' in lost_cache[3]
+    assert 'href="history/manifest.json"' in lost_cache[3]  # the export published with the page, linked
+
+
+def test_the_next_run_restores_what_the_lost_cache_held(lost_cache):
+    workspace, before, starts, _, results = lost_cache
+    for name, result, _ in results:
+        assert result.returncode == 0, f"step {name!r} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert _step(results, "Restore the history").stdout.startswith(f"Restored the history since {starts}: ")
+    assert " training " not in _step(results, "Run the daily pipelines").stdout  # nothing was backfilled or retrained
+    con = duckdb.connect(str(workspace / ".sml" / "store.duckdb"), read_only=True)
+    con.execute(f"ATTACH '{before}' AS before (READ_ONLY)")
+    tables = [
+        t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'before'").fetchall()
+    ]
+    assert {"fg__iris__1", "fg__iris_predictions__1", "fg__titanic__1", "fg__titanic_predictions__1"} <= set(tables)
+    for table in tables:  # every earlier sample, prediction, model version and report is still there
+        # the feature pipeline saves its suite again on every run: the suite keeps its id, its new
+        # expectations get new ones (FeatureGroup._save_suite_in)
+        rows = "SELECT fg_name, fg_version, id FROM {}" if table == "_sml_expectation_suites" else "FROM {}"
+        earlier, now = rows.format(f'before."{table}"'), rows.format(f'"{table}"')
+        [(lost,)] = con.execute(f"SELECT count(*) FROM ({earlier} EXCEPT ALL {now})").fetchall()
+        assert lost == 0, f"{table}: {lost} earlier rows missing after the restore"
+    models = "SELECT name, version, metrics, created_at FROM {} ORDER BY 1, 2"
+    assert (
+        con.execute(models.format("_sml_models")).fetchall()
+        == con.execute(models.format("before._sml_models")).fetchall()
+    )
+    con.close()
+    page = (workspace / "docs" / "index.html").read_text()
+    assert f'History starts on <time datetime="{starts}">' in page  # the dashboard shows no restart
+    assert json.loads((workspace / "docs" / "history" / "manifest.json").read_text())["history_starts"] == starts
