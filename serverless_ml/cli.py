@@ -244,7 +244,7 @@ def _export_history(folder: Path) -> None:
     if settings.backend != "local":  # the daily workflow exports on both backends
         print("The Hopsworks backend keeps the history in your Hopsworks project: nothing to export.")
         return
-    print(f"Exported the {history.export_history(settings.home, folder)} to {folder}")
+    print(f"Exported the {history.export_history(settings.home, folder, settings.lock_timeout)} to {folder}")
 
 
 def cmd_history_restore(args: argparse.Namespace) -> int:
@@ -258,7 +258,8 @@ def cmd_history_restore(args: argparse.Namespace) -> int:
             raise ParameterError("history restore rebuilds the local store, and the backend is hopsworks")
         print("The Hopsworks backend keeps the history in your Hopsworks project: nothing to restore.")
         return 0
-    print(history.restore_history(settings.home, args.source, replace=args.replace, if_empty=args.if_empty))
+    when = {"replace": args.replace, "if_empty": args.if_empty, "lock_timeout": settings.lock_timeout}
+    print(history.restore_history(settings.home, args.source, **when))
     return 0
 
 

@@ -119,7 +119,7 @@ def _started(con: Any) -> date | None:
 # --- export -----------------------------------------------------------------------------------------------
 
 
-def export_history(home: Path, folder: Path) -> Summary:
+def export_history(home: Path, folder: Path, lock_timeout: float = 60.0) -> Summary:
     """Write the history of the store in `home` to `folder` (new, empty, or an earlier export, replaced whole).
 
     The store is held for the copy, so the export is one consistent moment of it; the folder is written
@@ -139,7 +139,7 @@ def export_history(home: Path, folder: Path) -> Summary:
     try:
         out = staging / folder.name
         out.mkdir()
-        summary = _write_export(Database(store), home / MODELS, out)
+        summary = _write_export(Database(store, lock_timeout), home / MODELS, out)
         _swap_in(out, folder, staging / "replaced")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -265,12 +265,12 @@ def _describe(out: Path, path: Path) -> dict:
 
 def _swap_in(new: Path, target: Path, aside: Path) -> None:
     """Put the complete folder `new` at `target`; what was there goes to `aside` (removed by the caller)."""
-    if target.exists():
-        os.rename(target, aside)
     try:
+        if target.exists():
+            os.rename(target, aside)  # a mount point, for one, cannot be moved: then nothing has changed
         os.rename(new, target)
     except OSError as error:
-        if aside.exists():
+        if aside.exists() and not target.exists():
             os.rename(aside, target)
         raise StoreError(f"cannot put the new {target.name} in place at {target}: {error.strerror}") from None
 
@@ -336,7 +336,9 @@ class _Source:
         raise AssertionError("unreachable")
 
 
-def restore_history(home: Path, source: str, replace: bool = False, if_empty: bool = False) -> str:
+def restore_history(
+    home: Path, source: str, replace: bool = False, if_empty: bool = False, lock_timeout: float = 60.0
+) -> str:
     """Rebuild the store in `home` from the export at `source` (a folder or URL); the line to show.
 
     A store that already holds a history is refused unless `replace`; with `if_empty` it is left as it
@@ -350,7 +352,7 @@ def restore_history(home: Path, source: str, replace: bool = False, if_empty: bo
     if home.exists() and not home.is_dir():
         raise StoreError(f"SML_HOME {home} is a file, expected a folder for the local store")
     source_ = _Source(source)
-    held = _held_history(home, replace)
+    held = _held_history(home, replace, lock_timeout)
     if held is not None and not replace:
         if if_empty:
             return f"The local store {home} already holds a history ({held}): nothing restored."
@@ -366,8 +368,10 @@ def restore_history(home: Path, source: str, replace: bool = False, if_empty: bo
     try:
         new_home = staging / home.name
         summary = _rebuild(source_, manifest, new_home, staging / "export")
-        with _holding(home):
-            if not replace and _held_history(home, replace) is not None:  # written meanwhile by another process
+        with _holding(home, lock_timeout):
+            if (
+                not replace and _held_history(home, replace, lock_timeout) is not None
+            ):  # written meanwhile by another process
                 raise ParameterError(f"the local store {home} was written to during the restore: nothing restored")
             _carry_over(home, new_home)
             _swap_in(new_home, home, staging / "replaced")
@@ -376,12 +380,12 @@ def restore_history(home: Path, source: str, replace: bool = False, if_empty: bo
     return f"Restored the {summary} from {source_} into {home}."
 
 
-def _held_history(home: Path, replace: bool) -> str | None:
+def _held_history(home: Path, replace: bool, lock_timeout: float) -> str | None:
     """What history the store in `home` holds, said briefly, or None when there is none (or no store)."""
     if not (home / STORE_FILE).is_file():
         return None
     try:
-        with Database(home / STORE_FILE).connect() as con:
+        with Database(home / STORE_FILE, lock_timeout).connect() as con:
             [(groups, models)] = con.execute(
                 "SELECT (SELECT count(*) FROM _sml_feature_groups), (SELECT count(*) FROM _sml_models)"
             ).fetchall()
@@ -398,12 +402,12 @@ def _held_history(home: Path, replace: bool) -> str | None:
 
 
 @contextlib.contextmanager
-def _holding(home: Path) -> Iterator[None]:
+def _holding(home: Path, lock_timeout: float) -> Iterator[None]:
     """Hold the existing store's lock for the swap, so that no other process is mid-write in it."""
     with contextlib.ExitStack() as stack:
         if (home / STORE_FILE).is_file():
             try:
-                stack.enter_context(Database(home / STORE_FILE).connect())
+                stack.enter_context(Database(home / STORE_FILE, lock_timeout).connect())
             except StoreBusyError:
                 raise
             except StoreError:  # unreadable: only --replace comes here, and there is nothing to hold

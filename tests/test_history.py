@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ import serverless_ml
 from serverless_ml import history, iris
 from serverless_ml.errors import StoreError
 from serverless_ml.store.database import STORE_FILE
-from tests.conftest import free_port, local_env
+from tests.conftest import PYTHON, free_port, local_env
 from tests.e2e import cli
 
 SECRET = "aqicn-h1st0ry-s3cr3t-7d2e"
@@ -479,3 +480,21 @@ def test_on_hopsworks_there_is_nothing_to_export_or_restore(tmp_path, monkeypatc
     assert result.returncode == 0 and "nothing to restore" in result.stdout
     result = _main(monkeypatch, capsys, tmp_path / "home", "history", "restore", "https://x.invalid/")
     _one_line_error(result, "the backend is hopsworks")
+
+
+def test_a_store_held_by_another_process_is_waited_for_then_left_alone(store, tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    shutil.copytree(store.home, home)
+    before = _files(home)
+    path = str(home / STORE_FILE)
+    hold = f"import duckdb, time; c = duckdb.connect({path!r}); print('held', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([PYTHON, "-c", hold], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("SML_LOCK_TIMEOUT", "0.5")  # how long a command waits for the store (settings.py)
+        result = _main(monkeypatch, capsys, home, "history", "restore", "--replace", str(store.export))
+        _one_line_error(result, path, "held by another process for more than 0.5 s")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _files(home) == before and sorted(p.name for p in tmp_path.iterdir()) == ["home"]
