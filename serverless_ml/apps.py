@@ -82,7 +82,8 @@ class Predictor:
             value = _number(value)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ParameterError(f"{label} [{name}] must be a number, got {value!r}: {self._allowed(name)}")
-            if math.isnan(value) or not entry["minimum"] <= value <= entry["maximum"]:
+            low, high = self.bounds(name)
+            if math.isnan(value) or not low <= value <= high:
                 raise ParameterError(f"{label} [{name}] is {value}: {self._allowed(name)}")
             if entry["kind"] == "integer" and value != int(value):
                 raise ParameterError(f"{label} [{name}] must be a whole number, got {value}")
@@ -96,11 +97,29 @@ class Predictor:
             return matches[0]
         return str(value).strip()
 
+    def bounds(self, name: str) -> tuple[float, float]:
+        """What number input `name` can be at all: the dataset's plausible range (`Dataset.plausible`, which its
+        expectation suite uses too), else the training data's (`describe_inputs`). An open end is unbounded."""
+        entry = self.inputs[name]
+        low, high = self.dataset.plausible.get(name, (entry["minimum"], entry["maximum"]))
+        return (-math.inf if low is None else low), (math.inf if high is None else high)
+
+    def unlike_training(self, row: dict[str, Any]) -> list[str]:
+        """A note for each number of `row` outside what the model was trained on: possible, but unseen."""
+        notes = []
+        for name, value in row.items():
+            entry = self.inputs[name]
+            number = entry["kind"] in ("number", "integer") and not math.isnan(value)
+            if number and not entry["minimum"] <= value <= entry["maximum"]:
+                low, high = shown_range(entry)
+                notes.append(f"{self.label(name)} {value:g} is outside the training data ({low:g} to {high:g})")
+        return notes
+
     def _allowed(self, name: str) -> str:
         entry = self.inputs[name]
         if entry["kind"] in ("number", "integer"):
             whole = "a whole number " if entry["kind"] == "integer" else ""
-            low, high = shown_range(entry)
+            low, high = self.bounds(name)
             return f"expected {whole}between {low:g} and {high:g}"
         if entry["kind"] == "category":
             return "expected one of " + ", ".join(self.choices(name))
@@ -111,15 +130,23 @@ class Predictor:
         names = {str(k): v for k, v in self.dataset.choice_names.get(name, {}).items()}
         return [str(names.get(str(c), c)) for c in self.inputs[name]["choices"]]
 
-    def predict(self, **values: Any) -> tuple[dict[str, float], str]:
-        """Class probabilities (named) and the image of the most likely class."""
+    def predict(self, **values: Any) -> tuple[dict[str, float], str, str]:
+        """Class probabilities (named), the image of the most likely class, and a note (Markdown) when an input
+        is outside the training data (empty otherwise)."""
         row = {name: self.check(name, values.get(name)) for name in self.inputs}
+        unlike = self.unlike_training(row)
+        note = (
+            f"**Note:** {'; '.join(unlike)}. The model saw no {self.dataset.sample_noun} like this one: "
+            "take its prediction with care."
+            if unlike
+            else ""
+        )
         frame = pd.DataFrame([row], columns=list(self.pipeline.feature_names_in_))
         probabilities = self.pipeline.predict_proba(frame)[0]
         classes = list(self.pipeline.classes_)
         named = {self.dataset.display(c): float(p) for c, p in zip(classes, probabilities, strict=True)}
         best = classes[int(probabilities.argmax())]
-        return named, str(self.dataset.image(best))
+        return named, str(self.dataset.image(best)), note
 
 
 def _refusing(predict: Any) -> Any:
@@ -168,9 +195,10 @@ def _component(predictor: Predictor, name: str) -> gr.components.Component:
     entry, label = predictor.inputs[name], predictor.label(name)
     unknown = "; leave empty if unknown" if entry["optional"] else ""
     if entry["kind"] in ("number", "integer"):
-        low, high = shown_range(entry)
+        low, high = predictor.bounds(name)
+        seen_low, seen_high = shown_range(entry)
         number = "A whole number" if entry["kind"] == "integer" else "A number"
-        info = f"{number} between {low:g} and {high:g}{unknown}"
+        info = f"{number} between {low:g} and {high:g} (the model saw {seen_low:g} to {seen_high:g}){unknown}"
         return NumberField(value=round(entry["default"], 2), label=label, info=info, placeholder=f"{low:g} to {high:g}")
     if entry["kind"] == "category":  # custom values reach `Predictor.check`, which names the field
         names = predictor.dataset.choice_names.get(name, {})
@@ -202,12 +230,15 @@ def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
                 button = gr.Button("Predict", variant="primary")
             with gr.Column():
                 label = gr.Label(label="Prediction", num_top_classes=len(dataset.classes))
+                note = gr.Markdown()  # what the model has not seen, under its answer
                 image = gr.Image(label="Predicted class", type="filepath", interactive=False)
         gr.Examples(dataset.examples, inputs=inputs)
         # the old prediction goes first, so a refused input never leaves one standing (a `js` step returning
         # nulls does not clear a gr.Label in Gradio 6.31; this one does)
-        cleared = button.click(lambda: (None, None), outputs=[label, image], api_visibility="private", queue=False)
-        cleared.then(predict, inputs=inputs, outputs=[label, image], api_name="predict")
+        cleared = button.click(
+            lambda: (None, None, ""), outputs=[label, image, note], api_visibility="private", queue=False
+        )
+        cleared.then(predict, inputs=inputs, outputs=[label, image, note], api_name="predict")
     return demo
 
 

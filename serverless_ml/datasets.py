@@ -51,6 +51,9 @@ class Dataset:
     direction: str = "max"  # whether a higher (max) or lower (min) metric is better
     notebooks: Path | None = None  # default: notebooks/<name>
     sample_noun: str = "sample"  # what one row is called in messages: "flower", "passenger"
+    #: number input -> (low, high) it can be at all, beside the feature group's expectation suite (which is
+    #: built from it): the apps refuse a value outside it and accept one outside the training range with a note
+    plausible: dict[str, tuple] = field(default_factory=dict)
 
     @property
     def predictions_group(self) -> str:

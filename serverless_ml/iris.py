@@ -43,6 +43,7 @@ DATASET = Dataset(
     app_title="Which iris is this?",
     app_emoji="🌸",
     sample_noun="flower",
+    plausible=PLAUSIBLE_CM,
 )
 
 

@@ -30,6 +30,9 @@ RAW_COLUMNS = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp
 NUMERIC_RAW = ["PassengerId", "Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
 TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
 _TITLE_MAP = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}
+#: What a passenger's numbers can be at all (the expectation suite of `titanic` and the app's refusals): an
+#: age of 85 is possible though the oldest passenger was 80; 500 is not. Fares went up to 512 pounds.
+PLAUSIBLE = {"age": (0, 120), "fare": (0, 1000), "sibsp": (0, 20), "parch": (0, 20)}
 DATASET = Dataset(
     name="titanic",
     title="Titanic: would this passenger survive?",
@@ -59,6 +62,7 @@ DATASET = Dataset(
     app_title="Would you have survived the Titanic?",
     app_emoji="🚢",
     sample_noun="passenger",
+    plausible=PLAUSIBLE,
 )  # fmt: skip
 #: What a person can tell about a passenger; the registered pipeline predicts from exactly these.
 INPUTS = list(DATASET.input_kinds)

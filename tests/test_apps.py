@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
 
-from serverless_ml import apps, model_files, titanic
+from serverless_ml import apps, iris, model_files, titanic
 from serverless_ml.apps import NumberField, Predictor, shown_range
 from serverless_ml.errors import ParameterError
 
@@ -61,22 +61,22 @@ def test_accepted_values(predictor, name, value, expected):
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("age", 500.0, r"Age \(years\) \[age\] is 500.0: expected between 2 and 80"),
-        ("age", float("nan"), r"\[age\] is nan: expected between 2 and 80"),
+        ("age", 500.0, r"Age \(years\) \[age\] is 500.0: expected between 0 and 120"),
+        ("age", float("nan"), r"\[age\] is nan: expected between 0 and 120"),
         ("age", "old", r"\[age\] must be a number, got 'old'"),
         ("age", True, r"\[age\] must be a number"),
         ("sibsp", 1.5, r"\[sibsp\] must be a whole number, got 1.5"),
         ("embarked", "X", r"\[embarked\] is 'X': expected one of Cherbourg, Queenstown, Southampton"),
         ("pclass", "first", r"\[pclass\] is 'first': expected one of 1st class, 2nd class, 3rd class"),
         ("sex", None, r"Sex \[sex\] is empty: expected one of female, male"),
-        ("fare", None, r"Fare \(pounds\) \[fare\] is empty: expected between 0 and 512.3"),
-        ("fare", " ", r"Fare \(pounds\) \[fare\] is empty: expected between 0 and 512.3"),
-        ("age", -3, r"Age \(years\) \[age\] is -3: expected between 2 and 80"),
-        ("age", "500", r"\[age\] is 500.0: expected between 2 and 80"),
-        ("age", "1,5", r"\[age\] must be a number, got '1,5': expected between 2 and 80"),
-        ("age", "nan", r"\[age\] is nan: expected between 2 and 80"),
+        ("fare", None, r"Fare \(pounds\) \[fare\] is empty: expected between 0 and 1000"),
+        ("fare", " ", r"Fare \(pounds\) \[fare\] is empty: expected between 0 and 1000"),
+        ("age", -3, r"Age \(years\) \[age\] is -3: expected between 0 and 120"),
+        ("age", "500", r"\[age\] is 500.0: expected between 0 and 120"),
+        ("age", "1,5", r"\[age\] must be a number, got '1,5': expected between 0 and 120"),
+        ("age", "nan", r"\[age\] is nan: expected between 0 and 120"),
         ("sibsp", "1.5", r"\[sibsp\] must be a whole number, got 1.5"),
-        ("sibsp", "", r"\[sibsp\] is empty: expected a whole number between 0 and 8"),
+        ("sibsp", "", r"\[sibsp\] is empty: expected a whole number between 0 and 20"),
     ],
 )
 def test_refused_values_name_the_field(predictor, name, value, message):
@@ -85,8 +85,25 @@ def test_refused_values_name_the_field(predictor, name, value, message):
 
 
 def test_predict_names_the_classes(predictor):
-    probabilities, image = predictor.predict(**X.iloc[0].to_dict())
-    assert set(probabilities) == {"Died", "Survived"} and image.endswith(".png")
+    probabilities, image, note = predictor.predict(**X.iloc[0].to_dict())
+    assert set(probabilities) == {"Died", "Survived"} and image.endswith(".png") and note == ""
+
+
+@pytest.mark.parametrize(("age", "sibsp"), [(85.0, 1), (120.0, 1), (30.0, 12)])
+def test_a_plausible_value_outside_the_training_data_is_accepted_with_a_note(predictor, age, sibsp):
+    """Out of range for the model is not impossible: a person of 85 gets a prediction, and a note."""
+    _, _, note = predictor.predict(**{**X.iloc[0].to_dict(), "age": age, "sibsp": sibsp})
+    unseen = f"Age (years) {age:g} is outside the training data (2 to 80)" if age > 80 else "Siblings"
+    assert note.startswith("**Note:** ") and unseen in note and "no passenger like this one" in note
+
+
+def test_the_plausible_bounds_are_the_expectation_suites(predictor):
+    """`Dataset.plausible` is what the feature pipeline's suite checks (the notebook builds it from the record)."""
+    assert titanic.DATASET.plausible == titanic.PLAUSIBLE
+    assert predictor.bounds("age") == (0, 120) and predictor.bounds("fare") == (0, 1000)
+    for dataset in (titanic.DATASET, iris.DATASET):
+        numbers = [n for n, k in dataset.input_kinds.items() if k.rstrip("?") in ("number", "integer")]
+        assert sorted(dataset.plausible) == sorted(numbers), dataset.name
 
 
 @pytest.mark.parametrize(
@@ -114,17 +131,20 @@ def test_the_form_hands_over_what_was_typed(predictor):
     assert not any(isinstance(block, gr.Slider | gr.Number) for block in form.values())  # neither clamps nor drops
     age = form["Age (years)"]
     assert age.preprocess("") == "" and age.preprocess("-3") == "-3" and age.preprocess(None) is None
-    assert age.value == "30" and age.info == "A number between 2 and 80; leave empty if unknown"
-    assert form["Fare (pounds)"].value == "14.5" and form["Fare (pounds)"].info == "A number between 0 and 512.3"
+    assert (
+        age.value == "30" and age.info == "A number between 0 and 120 (the model saw 2 to 80); leave empty if unknown"
+    )
+    fare = form["Fare (pounds)"]
+    assert fare.value == "14.5" and fare.info == "A number between 0 and 1000 (the model saw 0 to 512.3)"
     assert form["Port of embarkation"].info == "Leave empty if unknown" and form["Port of embarkation"].value is None
     assert form["Sex"].info is None
 
 
 def test_a_refusal_is_a_gradio_error_and_one_log_line(predictor, capsys):
     predict = apps._refusing(predictor.predict)
-    with pytest.raises(gr.Error, match=r"Fare \(pounds\) \[fare\] is 600.0"):
-        predict(**{**X.iloc[0].to_dict(), "fare": 600.0})
-    assert capsys.readouterr().out == ("refused: Fare (pounds) [fare] is 600.0: expected between 0 and 512.3\n")
+    with pytest.raises(gr.Error, match=r"Fare \(pounds\) \[fare\] is 1600.0"):
+        predict(**{**X.iloc[0].to_dict(), "fare": 1600.0})
+    assert capsys.readouterr().out == ("refused: Fare (pounds) [fare] is 1600.0: expected between 0 and 1000\n")
 
 
 def test_monitoring_charts_have_their_title_above_not_over_them():

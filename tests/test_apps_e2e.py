@@ -23,14 +23,14 @@ GOOD = {
 }  # fmt: skip
 BAD = {
     "iris": [
-        ({"sepal_length": 42.0}, r"\[sepal_length\] is 42.0: expected between 4.3 and 7.9"),
-        ({"petal_width": -1.0}, r"\[petal_width\] is -1.0: expected between 0.1 and 2.5"),
-        ({"sepal_width": None}, r"\[sepal_width\] is empty: expected between 2 and 4.4"),
+        ({"sepal_length": 42.0}, r"\[sepal_length\] is 42.0: expected between 3 and 10"),
+        ({"petal_width": -1.0}, r"\[petal_width\] is -1.0: expected between 0.05 and 3.5"),
+        ({"sepal_width": None}, r"\[sepal_width\] is empty: expected between 1.5 and 5.5"),
         ({"petal_length": "long"}, r"\[petal_length\] must be a number, got 'long'"),
         ({"sepal_length": float("nan")}, r"\[sepal_length\] is nan: expected between"),
-        ({"sepal_length": -3.0}, r"Sepal length \(cm\) \[sepal_length\] is -3.0: expected between 4.3 and 7.9"),
-        ({"sepal_length": 500.0}, r"\[sepal_length\] is 500.0: expected between 4.3 and 7.9"),
-        ({"sepal_length": ""}, r"\[sepal_length\] is empty: expected between 4.3 and 7.9"),
+        ({"sepal_length": -3.0}, r"Sepal length \(cm\) \[sepal_length\] is -3.0: expected between 3 and 10"),
+        ({"sepal_length": 500.0}, r"\[sepal_length\] is 500.0: expected between 3 and 10"),
+        ({"sepal_length": ""}, r"\[sepal_length\] is empty: expected between 3 and 10"),
     ],
     "titanic": [
         ({"age": 200.0}, r"\[age\] is 200.0: expected between"),
@@ -39,10 +39,10 @@ BAD = {
         ({"pclass": None}, r"\[pclass\] is empty: expected one of 1st class, 2nd class, 3rd class"),
         ({"sibsp": 1.5}, r"\[sibsp\] must be a whole number, got 1.5"),
         ({"fare": float("nan")}, r"\[fare\] is nan: expected between"),
-        ({"age": 500.0}, r"Age \(years\) \[age\] is 500.0: expected between 0.42 and 80"),
-        ({"age": "old"}, r"\[age\] must be a number, got 'old': expected between 0.42 and 80"),
-        ({"fare": 600.0}, r"Fare \(pounds\) \[fare\] is 600.0: expected between 0 and 512.32"),
-        ({"fare": None}, r"\[fare\] is empty: expected between 0 and 512.32"),
+        ({"age": 500.0}, r"Age \(years\) \[age\] is 500.0: expected between 0 and 120"),
+        ({"age": "old"}, r"\[age\] must be a number, got 'old': expected between 0 and 120"),
+        ({"fare": 1600.0}, r"Fare \(pounds\) \[fare\] is 1600.0: expected between 0 and 1000"),
+        ({"fare": None}, r"\[fare\] is empty: expected between 0 and 1000"),
         ({"pclass": "first"}, r"\[pclass\] is 'first': expected one of 1st class, 2nd class, 3rd class"),
     ],
 }
@@ -61,7 +61,8 @@ def _raw_call(url: str, values: list) -> str:
 
 @pytest.mark.parametrize("app", ["iris", "titanic"])
 def test_predict_gives_a_class_and_probabilities(servers, app):
-    label, image = servers["clients"][app].predict(**GOOD[app], api_name="/predict")
+    label, image, note = servers["clients"][app].predict(**GOOD[app], api_name="/predict")
+    assert note == ""  # every input like the training data's
     spec = iris.DATASET if app == "iris" else titanic.DATASET
     assert label["label"] in spec.class_names
     assert sum(c["confidence"] for c in label["confidences"]) == pytest.approx(1.0)
@@ -87,12 +88,22 @@ def test_bad_input_is_refused_naming_the_field(servers, app, change, message):
     else:
         with pytest.raises(Exception, match=message):
             servers["clients"][app].predict(**values, api_name="/predict")
-    label, _ = servers["clients"][app].predict(**GOOD[app], api_name="/predict")  # still serving
+    label, *_ = servers["clients"][app].predict(**GOOD[app], api_name="/predict")  # still serving
     assert label["label"]
 
 
+def test_an_age_of_85_is_answered_with_a_note_and_500_refused(servers):
+    """The oldest passenger was 80; a person of 85 is not an error, a person of 500 is."""
+    client = servers["clients"]["titanic"]
+    label, _, note = client.predict(**{**GOOD["titanic"], "age": 85.0}, api_name="/predict")
+    assert label["label"] in titanic.DATASET.class_names
+    assert note.startswith("**Note:** Age (years) 85 is outside the training data (")  # its oldest: under 85
+    with pytest.raises(Exception, match=r"\[age\] is 500.0: expected between 0 and 120"):
+        client.predict(**{**GOOD["titanic"], "age": 500.0}, api_name="/predict")
+
+
 def _prediction(client, **values) -> tuple[str, dict]:
-    label, _ = client.predict(**values, api_name="/predict")
+    label, *_ = client.predict(**values, api_name="/predict")
     return label["label"], {c["label"]: c["confidence"] for c in label["confidences"]}
 
 

@@ -229,8 +229,8 @@ def test_its_prediction_app_answers(wine):
             except Exception:
                 assert time.monotonic() < deadline, (root / "app.log").read_text()[-3000:]
                 time.sleep(0.5)
-        label, _ = client.predict(alcohol=13.2, malic_acid=1.8, color_intensity=4.4, proline=1050.0,
-                                  api_name="/predict")  # fmt: skip
+        label, *_ = client.predict(alcohol=13.2, malic_acid=1.8, color_intensity=4.4, proline=1050.0,
+                                   api_name="/predict")  # fmt: skip
         assert label["label"] in {"Barolo", "Grignolino", "Barbera"}
         with pytest.raises(Exception, match=r"Alcohol \(%\) \[alcohol\] is 99.0: expected between"):
             client.predict(alcohol=99.0, malic_acid=1.8, color_intensity=4.4, proline=1050.0, api_name="/predict")
