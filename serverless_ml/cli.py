@@ -80,7 +80,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     chosen = _datasets(args.dataset)
     _prepare()
     runs = runs_dir(end)
-    failed = _each(chosen, lambda d: run_days(d, start, end, runs, progress=True))
+    # a progress bar only on a terminal: piped (a CI log, a file) it would interleave with the step lines
+    progress = sys.stdout.isatty()
+    failed = _each(chosen, lambda d: run_days(d, start, end, runs, progress=progress))
     _show_dashboard()
     return _report(failed)
 
@@ -270,12 +272,52 @@ def _report(failed: list[str]) -> int:
     return 0
 
 
+#: Placeholders in help texts, filled in only when help is shown: naming the registered datasets imports
+#: their modules (and scikit-learn), which no other command needs just to parse its arguments.
+_NAMES: dict[str, Callable[[], list[str]]] = {
+    "{datasets}": lambda: list(datasets.registered()),
+    "{apps}": lambda: list(datasets.app_ports()),
+}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with the registry's names in place of `{datasets}` and `{apps}`."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        for placeholder, names in _NAMES.items():
+            if text and placeholder in text:
+                try:
+                    shown = ", ".join(names())
+                except ServerlessMLError as error:  # a broken SML_DATASETS: still show the help, and why
+                    shown = f"(none listed: {error})"
+                text = text.replace(placeholder, shown.replace("%", "%%"))
+        return text
+
+
+class _Commands(argparse._SubParsersAction):
+    """Subcommands whose own `--help` starts with the line the command list shows for them."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("description", kwargs.get("help"))
+        return super().add_parser(name, **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose subcommands' parsers (its own class, as argparse makes them) share its help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _Commands)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="serverless-ml", description=__doc__)
+    parser = _Parser(prog="serverless-ml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_dataset(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--dataset", default="all", help="a registered dataset, or all (the default)")
+        p.add_argument("--dataset", default="all", help="{datasets}, or all (the default)")
         return p
 
     daily = with_dataset(commands.add_parser("daily", help="the day's feature + inference runs, then the dashboard"))
@@ -285,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     daily.set_defaults(func=cmd_daily)
     simulate = with_dataset(commands.add_parser("simulate", help="run the daily job for the past N days"))
-    simulate.add_argument("--days", type=int, required=True)
+    simulate.add_argument(
+        "--days", type=int, required=True, metavar="N", help="how many days, the last one --end (at least 1)"
+    )
     simulate.add_argument("--end", help="the last day, YYYY-MM-DD (default: today, UTC)")
     simulate.set_defaults(func=cmd_simulate)
     with_dataset(commands.add_parser("backfill", help="load the whole data set")).set_defaults(func=cmd_backfill)
@@ -293,17 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("dashboard", help="rebuild the dashboard in SML_DOCS").set_defaults(func=cmd_dashboard)
     commands.add_parser("apps", help="start every app, each on its port from 7860").set_defaults(func=cmd_apps)
     one = commands.add_parser("app", help="run one app (a dataset, or <dataset>-monitoring) in this process")
-    one.add_argument("app")
+    one.add_argument("app", help="{apps}")
     one.set_defaults(func=cmd_app)
     spaces = commands.add_parser("spaces", help="Hugging Face Space bundles").add_subparsers(
         dest="action", required=True
     )
     build = spaces.add_parser("build", help="write APP's Space bundle into DIR")
-    build.add_argument("app", help="a dataset's app, or <dataset>-monitoring")
-    build.add_argument("dir")
+    build.add_argument("app", help="{apps}")
+    build.add_argument("dir", help="a new or empty folder for the bundle")
     build.set_defaults(func=cmd_spaces_build)
     deploy = spaces.add_parser("deploy", help="build APP (or --all) and upload it to a Space (token from HF_TOKEN)")
-    deploy.add_argument("app", nargs="?", help="a dataset's app, or <dataset>-monitoring")
+    deploy.add_argument("app", nargs="?", help="{apps}")
     deploy.add_argument("--repo", help="OWNER/NAME of the Space")
     deploy.add_argument("--all", action="store_true", help="every registered app, each to OWNER/<app>")
     deploy.add_argument("--owner", help="your Hugging Face user, for --all (default: SML_SPACES_OWNER)")
@@ -326,12 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     guide.add_argument("--out", help="write the page here instead")
     guide.set_defaults(func=cmd_lab_guide)
     starter = lab_commands.add_parser("starter", help="write DATASET's starter notebooks into DIR")
-    starter.add_argument("dataset")
-    starter.add_argument("dir")
+    starter.add_argument("dataset", help="{datasets}")
+    starter.add_argument("dir", help="the folder for the starter notebooks (created if missing)")
     starter.add_argument("--force", action="store_true", help="overwrite notebooks of the same names in DIR")
     starter.set_defaults(func=cmd_lab_starter)
     checks = lab_commands.add_parser("check", help="check the learner's DATASET system, one line per requirement")
-    checks.add_argument("dataset")
+    checks.add_argument("dataset", help="the dataset the learner built: {datasets}")
     checks.add_argument(
         "--app-url", help="check this running app (a URL, or a Space as OWNER/NAME) instead of starting it here"
     )

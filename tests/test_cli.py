@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from serverless_ml import cli
+from serverless_ml import cli, daily
+from serverless_ml.runner import timed
 from tests.conftest import PYTHON
 
 
@@ -100,3 +104,72 @@ def test_a_store_held_by_another_process(sml_env, capsys, monkeypatch):
         holder.kill()
         holder.wait()
     assert not (Path(sml_env["SML_HOME"]) / "runs").exists()
+
+
+def _arguments(parser: argparse.ArgumentParser, command: tuple[str, ...] = ()):
+    """(command, argument, its help) for every argument of every command, nested commands too."""
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, subparser in action.choices.items():
+                yield command, name, helps.get(name)
+                yield from _arguments(subparser, (*command, name))
+        else:
+            yield command, "/".join(action.option_strings) or action.dest, action.help
+
+
+def test_every_command_and_argument_has_help():
+    arguments = list(_arguments(cli.build_parser()))
+    assert len(arguments) > 40  # the walk reached the nested commands
+    missing = [f"{' '.join(command) or 'serverless-ml'} {name}" for command, name, text in arguments if not text]
+    assert not missing, f"no help for: {', '.join(missing)}"
+
+
+def _subparsers(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                yield subparser
+                yield from _subparsers(subparser)
+
+
+def test_help_lists_the_registered_names(sml_env, monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "wine.py").write_text(
+        "import dataclasses\nfrom serverless_ml import iris\nDATASET = dataclasses.replace(iris.DATASET, name='wine')\n"
+    )
+    monkeypatch.setenv("SML_DATASETS", "serverless_ml.iris,wine")
+    parser = cli.build_parser()
+    pages = {subparser.prog: subparser.format_help() for subparser in _subparsers(parser)}
+    assert not [prog for prog, page in pages.items() if "{datasets}" in page or "{apps}" in page]
+    assert "--dataset DATASET  iris, wine, or all (the default)" in pages["serverless-ml simulate"]
+    for prog in ("serverless-ml app", "serverless-ml spaces build", "serverless-ml spaces deploy"):
+        assert "iris, wine, iris-monitoring, wine-monitoring" in pages[prog], prog
+    assert "run the daily job for the past N days" in pages["serverless-ml simulate"]  # its own page says what
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_simulate_draws_a_progress_bar_only_on_a_terminal(sml_env, monkeypatch, terminal):
+    class Output(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    def step(dataset, stage, parameters, runs):
+        with timed(f"{dataset}: {stage}"):
+            pass
+
+    output = Output()
+    monkeypatch.setattr(sys, "stdout", output)
+    monkeypatch.setattr(cli, "_prepare", lambda: None)  # no store, kernels or dashboard: only the output is tested
+    monkeypatch.setattr(cli, "_show_dashboard", lambda: print("Dashboard: built"))
+    monkeypatch.setattr(daily, "bootstrap", lambda dataset, runs: None)
+    monkeypatch.setattr(daily, "step", step)
+    monkeypatch.setattr(daily, "write_status", lambda *args, **kwargs: None)
+    assert cli.main(["simulate", "--days", "2", "--dataset", "iris", "--end", "2026-02-10"]) == 0
+    text = output.getvalue()
+    assert ("\r" in text and "3/3" in text) == terminal
+    lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip() and "%|" not in line]
+    assert [line.split()[:3] for line in lines] == [["iris:", "feature", "ok"], ["iris:", "inference", "ok"],
+                                                    ["Dashboard:", "built"]]  # fmt: skip
