@@ -127,19 +127,20 @@ def run_notebook(dataset: str, stage: str, parameters: dict[str, Any], output_di
 
 
 def _failed_cell(output: Path) -> int | None:
-    """The 1-based index, among the source notebook's code cells, of the cell that raised."""
+    """The number the executed page shows as `In [N]` beside the cell that raised: its execution count.
+
+    Papermill's injected parameters cell runs too, and empty cells do not, so it is not the cell's
+    position in the source notebook.
+    """
     import nbformat
 
     try:
         notebook = nbformat.read(output, as_version=4)
     except (OSError, ValueError):
         return None
-    code_cells = [
-        c for c in notebook.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
-    ]
-    for index, cell in enumerate(code_cells, start=1):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return index
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return cell.get("execution_count")
     return None
 
 

@@ -153,14 +153,21 @@ def predictions_count(env: dict, dataset: str) -> int:
 
 
 def code_cell(dataset: str, stage: str, calls: str) -> int:
-    """The 1-based position, among its code cells, of the notebook cell that contains `calls`.
+    """The `In [N]` the executed page shows for the notebook cell that contains `calls`, in a run given parameters.
 
-    What a failure message reports as "cell N", found from the notebook rather than written down, so
-    a new markdown or code cell above it does not break the test.
+    What a failure message reports as "cell N": papermill runs its injected parameters cell after the
+    cell tagged `parameters` (first, without one) and empty cells do not run. Found from the notebook
+    rather than written down, so a new markdown or code cell above it does not break the test.
     """
     import nbformat
 
     from serverless_ml.runner import notebook_path
 
     cells = [c for c in nbformat.read(notebook_path(dataset, stage), as_version=4).cells if c.cell_type == "code"]
-    return next(i for i, c in enumerate(cells, start=1) if calls in c.source)
+    count = 0 if any("parameters" in c.metadata.get("tags", []) for c in cells) else 1
+    for cell in (c for c in cells if c.source.strip()):
+        count += 1
+        if calls in cell.source:
+            return count
+        count += "parameters" in cell.metadata.get("tags", [])  # the injected cell after it
+    raise AssertionError(f"no code cell of {dataset}'s {stage} notebook calls {calls}")

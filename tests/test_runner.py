@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -15,15 +16,25 @@ def test_notebook_path_comes_from_the_registry():
     assert runner.notebook_path("iris", "training") == REPO_ROOT / "notebooks" / "iris" / "2_training_pipeline.ipynb"
 
 
-def test_failed_cell_counts_code_cells_only(tmp_path):
-    notebook = nbformat.v4.new_notebook()
-    injected = nbformat.v4.new_code_cell("X = 1")
-    injected.metadata["tags"] = ["injected-parameters"]
-    failing = nbformat.v4.new_code_cell("1/0")
-    failing.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="x", traceback=[])]
-    notebook.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("a = 1"), injected, failing]
-    nbformat.write(notebook, tmp_path / "out.ipynb")
-    assert runner._failed_cell(tmp_path / "out.ipynb") == 2
+@pytest.mark.slow  # a papermill run
+def test_the_failed_cell_is_numbered_as_the_executed_page_shows_it(monkeypatch, tmp_path):
+    """A real papermill run: its injected parameters cell runs and empty cells do not, so the failing cell's
+    number is the `In [N]` of the rendered page, not its position among the source's code cells (5 here)."""
+    parameters = nbformat.v4.new_code_cell("X = 1")
+    parameters.metadata["tags"] = ["parameters"]
+    cells = [parameters, nbformat.v4.new_code_cell("y = X * 2"), nbformat.v4.new_code_cell(""),
+             nbformat.v4.new_code_cell(""), nbformat.v4.new_code_cell("1 / (X - 2)")]  # fmt: skip
+    source = tmp_path / "tiny.ipynb"
+    kernel = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Tiny"), *cells], metadata=kernel)
+    nbformat.write(notebook, source)
+    monkeypatch.setattr(runner, "notebook_path", lambda dataset, stage: source)
+    with pytest.raises(runner.NotebookError) as caught:
+        runner.run_notebook("iris", "feature", {"X": 2}, tmp_path / "runs")
+    page = runner.render_html(caught.value.output, tmp_path / "tiny.html").read_text()
+    shown = re.findall(r"jp-InputArea-prompt\">In\s\[(\d+)\]:", page[: page.index("ZeroDivisionError")])[-1]
+    assert caught.value.cell == int(shown) == 4
+    assert "tiny.ipynb failed in cell 4: ZeroDivisionError: division by zero" in str(caught.value)
     assert runner._failed_cell(tmp_path / "missing.ipynb") is None
 
 
