@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -62,6 +63,16 @@ def test_a_failed_last_run_is_shown_plainly(sml_env, tmp_path):
     assert (
         "the last run failed before logging any" in titanic and "run <code>python -m serverless_ml daily" not in titanic
     )
+
+
+@pytest.mark.parametrize("error", ["NotFoundError: no CSV", "NotFoundError: set SML_TITANIC_CSV to a copy."])
+def test_a_failure_reads_as_one_sentence(sml_env, tmp_path, error):
+    (tmp_path / "titanic").mkdir()
+    status = {"last_run": "2026-03-02T06:00:00+00:00", "run_date": "2026-03-02", "ok": False, "cell": 4,
+              "notebook": "1_feature_pipeline.ipynb", "error": error, "page": "runs/titanic/t.html"}  # fmt: skip
+    (tmp_path / "titanic" / "status.json").write_text(json.dumps(status))
+    titanic = dashboard.build_dashboard(tmp_path).read_text().split('id="titanic"')[1]
+    assert f"1_feature_pipeline.ipynb</code>, cell 4: {error.removesuffix('.')}." in titanic and ".." not in titanic
 
 
 def test_the_published_page_has_no_hints_for_its_owner(sml_env, tmp_path, monkeypatch):
