@@ -9,7 +9,7 @@ UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),
 # What nbstripout strips beyond outputs and its defaults; the committed notebooks are stripped the same way
 NOTEBOOK_EXTRA_KEYS := metadata.language_info metadata.papermill cell.metadata.papermill
 .DEFAULT_GOAL := help
-.PHONY: help install git-filters run test test-fast lint format lab apps bench clean
+.PHONY: help install git-filters run browser test test-fast lint format lab apps bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,7 +50,12 @@ git-filters:
 run: $(STAMP)  ## run the daily job on the local backend and build the dashboard
 	SML_BACKEND=local $(PY) -m serverless_ml daily
 
-test: $(STAMP)  ## lint, format check and the whole test suite
+# The browser tests drive a system Chromium, else Playwright's own; when neither is found, one is installed
+# (root with apt-get: the chromium package; otherwise Playwright's download), and one line says which.
+browser: $(STAMP)  ## find or install the Chromium the browser tests drive (run by make test)
+	@$(PY) -m tests.browser
+
+test: $(STAMP) browser  ## lint, format check and the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest

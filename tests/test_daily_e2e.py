@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from serverless_ml import monitoring
+from tests.browser import launch as launch_chromium
 from tests.conftest import REPO, free_port
 from tests.e2e import cli, code_cell, predictions_count
 
@@ -19,9 +20,6 @@ pytestmark = pytest.mark.slow
 
 DAYS = ["2026-05-01", "2026-05-02", "2026-05-03"]
 SECRETS = {"HOPSWORKS_API_KEY": "hw-fake-key-5c1e7a9d0b", "HF_TOKEN": "hf_fakeToken9f8e7d6c5b"}
-BROWSERS = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +95,13 @@ def test_no_secret_is_written_anywhere(daily):
 def test_dashboard_in_a_real_browser(daily, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    browser_path = next((b for b in BROWSERS if shutil.which(b)), None)
-    assert browser_path, f"no Chromium found at {BROWSERS}: install Debian's chromium package"
     docs = daily[0] / "docs"
     port = free_port()
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(docs)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_FLAGS)
+            browser = launch_chromium(playwright)
             failed: list[str] = []
             for width in (390, 1280):  # a phone and a laptop
                 page = browser.new_page(viewport={"width": width, "height": 900})
