@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -39,6 +40,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit, urlunsplit
 
 from serverless_ml.errors import NotFoundError, ParameterError, SchemaError, StoreBusyError, StoreError
 from serverless_ml.store.database import FORMAT as STORE_FORMAT
@@ -285,7 +287,10 @@ class _Source:
         scheme = where.split("://", 1)[0].lower() if "://" in where else None
         if scheme not in (None, "http", "https", "file"):
             raise ParameterError(f"{where}: a history is restored from a folder or an http(s):// or file:// URL")
-        self.url = where.rstrip("/") + "/" if scheme else None
+        self.url = None
+        if scheme:  # one slash between parts: `${{ base_url }}/history/` with a base ending in "/" is the same site
+            parts = urlsplit(where)
+            self.url = urlunsplit(parts._replace(path=re.sub("/{2,}", "/", parts.path.rstrip("/") + "/")))
         self.folder = None if self.url else Path(where).expanduser().absolute()
 
     def __str__(self) -> str:

@@ -277,7 +277,8 @@ def test_restored_store_gives_the_same_dashboard(store, restored, tmp_path, monk
 
 
 def test_restore_from_a_url(store, tmp_path, served):
-    home, result = _restored(store, tmp_path, source=f"{served}/export/")
+    # as the workflow builds it, `${{ base_url }}/history/`: one slash too many or too few is the same site
+    home, result = _restored(store, tmp_path, source=f"{served}//export")
     assert result.returncode == 0, result.stderr
     assert _tables(home) == _tables(store.home)
     assert _files(home / "models") == _files(store.home / "models")
