@@ -319,7 +319,8 @@ class _Source:
 
     @staticmethod
     def _urlopen(url: str) -> Any:
-        for delay in (*RETRY_DELAYS, None):
+        delays = iter(RETRY_DELAYS)
+        while True:
             try:
                 return urllib.request.urlopen(url, timeout=TIMEOUT)
             except urllib.error.HTTPError as error:
@@ -335,10 +336,10 @@ class _Source:
                 retry = not isinstance(reason, ConnectionRefusedError)  # nothing listens: no point waiting
             except (TimeoutError, OSError) as error:
                 cause, retry = str(error) or type(error).__name__, True
-            if not retry or delay is None:
+            delay = next(delays, None) if retry else None
+            if delay is None:
                 raise NotFoundError(f"cannot read {url}: {cause}")
             time.sleep(delay)
-        raise AssertionError("unreachable")
 
 
 def restore_history(
@@ -374,9 +375,7 @@ def restore_history(
         new_home = staging / home.name
         summary = _rebuild(source_, manifest, new_home, staging / "export")
         with _holding(home, lock_timeout):
-            if (
-                not replace and _held_history(home, replace, lock_timeout) is not None
-            ):  # written meanwhile by another process
+            if not replace and _held_history(home, replace, lock_timeout) is not None:  # another process wrote
                 raise ParameterError(f"the local store {home} was written to during the restore: nothing restored")
             _carry_over(home, new_home)
             _swap_in(new_home, home, staging / "replaced")

@@ -29,6 +29,8 @@ from tests.conftest import PYTHON, free_port, local_env
 from tests.e2e import cli
 
 SECRET = "aqicn-h1st0ry-s3cr3t-7d2e"
+#: How many requests the `served` site answers with 503 before it serves again.
+_UNAVAILABLE = {"left": 0}
 STARTS = re.compile(r'History starts on <time datetime="(\d{4}-\d{2}-\d{2})">')
 
 
@@ -177,6 +179,14 @@ def served(store) -> Iterator[str]:
         def log_message(self, *args) -> None:
             pass
 
+        def do_GET(self) -> None:
+            if _UNAVAILABLE["left"] > 0:  # a site's passing hiccup
+                _UNAVAILABLE["left"] -= 1
+                self.send_error(503, "Service Unavailable")
+                return
+            super().do_GET()
+
+    _UNAVAILABLE["left"] = 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(store.root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -411,6 +421,20 @@ def test_unreachable_and_missing_urls(store, tmp_path, served, monkeypatch, caps
     result = _main(monkeypatch, capsys, home, "history", "restore", "--replace", f"{served}/nothing-here/")
     _one_line_error(result, f"{served}/nothing-here/manifest.json", "404")
     assert _files(home) == before
+
+
+@pytest.mark.parametrize(("failures", "restored"), [(2, True), (3, False)])
+def test_a_site_that_fails_now_and_then_is_tried_three_times(
+    store, tmp_path, served, monkeypatch, capsys, failures, restored
+):
+    monkeypatch.setattr(history, "RETRY_DELAYS", (0.01, 0.01))
+    _UNAVAILABLE["left"] = failures
+    result = _main(monkeypatch, capsys, tmp_path / "home", "history", "restore", "--if-empty", f"{served}/export/")
+    if restored:
+        assert result.returncode == 0 and result.stdout.startswith("Restored the history"), result.stderr
+    else:  # not "nothing published": a run must not start a new history because the site was down
+        _one_line_error(result, f"{served}/export/manifest.json", "HTTP 503")
+        assert not (tmp_path / "home").exists()
 
 
 def test_if_empty_with_nothing_published_starts_the_history(store, tmp_path, served, monkeypatch, capsys):
