@@ -191,6 +191,32 @@ class NumberField(gr.Textbox):
         return 1.0
 
 
+#: Phones (390 px): a table's cells wrap at spaces and sit closer, so the examples fit or nearly so; what is
+#: still wider scrolls sideways in its own box (Gradio's `.table-wrap` scrolls), the page itself never does.
+CSS = """
+@media (max-width: 640px) {
+  .table-wrap th, .table-wrap td { white-space: normal; overflow-wrap: normal; padding: 4px 6px; }
+  .header-content .text.wrap { word-break: normal; overflow-wrap: normal; }
+}
+"""
+
+
+def _theme() -> gr.themes.Base:
+    """Gradio's default theme with hint text a person can read: its `*neutral_400` on white is 1.9:1, under WCAG
+    AA's 4.5:1 for text; `*neutral_600` is 7.6:1 (and `*neutral_300` on the dark background)."""
+    return gr.themes.Default().set(block_info_text_color="*neutral_600", block_info_text_color_dark="*neutral_300")
+
+
+class _App(gr.Blocks):
+    """`gr.Blocks` whose `launch()` brings the apps' theme and CSS (Gradio 6 takes them there), however it is
+    started: `make apps`, `python app.py` in a Space bundle, or a test."""
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("theme", _theme())
+        kwargs.setdefault("css", CSS)
+        return super().launch(*args, **kwargs)
+
+
 def _component(predictor: Predictor, name: str) -> gr.components.Component:
     entry, label = predictor.inputs[name], predictor.label(name)
     unknown = "; leave empty if unknown" if entry["optional"] else ""
@@ -222,7 +248,7 @@ def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
     predict.__doc__ = f"Predict the {dataset.label} from {', '.join(names)}."
 
     title = dataset.app_title
-    with gr.Blocks(title=title) as demo:
+    with _App(title=title) as demo:
         gr.Markdown(f"# {title}\nThe best registered {dataset.name} model. Set the inputs and press **Predict**.")
         with gr.Row():
             with gr.Column():
@@ -291,12 +317,12 @@ def monitoring_app(name: str) -> gr.Blocks:
         return (*(str(folder / n) for n in ("predicted.png", "actual.png")), table,
                 str(folder / "confusion_matrix.png"), str(folder / "accuracy.png"))  # fmt: skip
 
-    with gr.Blocks(title=f"{dataset.capitalize()} model monitoring") as demo:
+    with _App(title=f"{dataset.capitalize()} model monitoring") as demo:
         gr.Markdown(f"# {dataset.capitalize()}: how is the model doing?\nRefreshed every minute.")
         with gr.Row():
             predicted = _chart("Newest sample, predicted")
             actual = _chart("Newest sample, actual")
-        recent = gr.Dataframe(label="Recent predictions (newest first)", interactive=False)
+        recent = gr.Dataframe(label="Recent predictions (newest first)", interactive=False, wrap=True)
         with gr.Row():
             matrix = _chart("Confusion matrix")
             accuracy = _chart("Accuracy over time")

@@ -127,3 +127,65 @@ def test_monitoring_chart_titles_show_on_a_phone(servers, browser, tmp_path, app
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     page.screenshot(path=str(tmp_path / f"{app}-390.png"), full_page=True)
     page.close()
+
+
+#: Every table of the page fits its box or scrolls in it, the page never scrolls sideways; each hint's contrast.
+_LAYOUT = """() => {
+  const tables = [...document.querySelectorAll('table')].filter(t => t.offsetParent !== null).map(t => {
+    let box = t.parentElement;
+    while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+    const wide = box ? box.scrollWidth > box.clientWidth + 1 : false;
+    let scrolls = false;
+    if (box && wide) { box.scrollLeft = 40; scrolls = box.scrollLeft > 0; box.scrollLeft = 0; }
+    const right = t.getBoundingClientRect().right;
+    return {fits: !wide && right <= innerWidth + 1, scrolls};
+  });
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => {
+    const v = rgb(c).map(x => x / 255).map(x => x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+  };
+  const background = e => {
+    for (; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const hints = [...document.querySelectorAll('.info-text')].map(e => {
+    const [a, b] = [lum(getComputedStyle(e).color), lum(background(e))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+  return {tables, hints, pageWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("app", ["iris", "titanic", "iris-monitoring", "titanic-monitoring"])
+def test_tables_and_hints_on_a_phone(servers, browser, app):
+    """At 390 px: the examples and the predictions table fit or scroll in their own box (never cut off, the page
+    never wider than the phone); hint text has WCAG AA contrast (4.5:1)."""
+    page = _open(browser, servers["urls"][app], 390)
+    page.wait_for_selector("table", timeout=30_000)
+    if app.endswith("monitoring"):
+        page.wait_for_function("document.querySelectorAll('table tbody tr').length > 0", timeout=30_000)
+    layout = page.evaluate(_LAYOUT)
+    assert layout["pageWidth"] <= 390 + 1
+    assert layout["tables"] and all(t["fits"] or t["scrolls"] for t in layout["tables"]), layout["tables"]
+    if not app.endswith("monitoring"):
+        assert layout["hints"] and min(layout["hints"]) >= 4.5, layout["hints"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{app}-tables-390.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_refusal_shows_where_it_is_seen(servers, browser, width):
+    """The error toast sits inside the window the person is looking at, not somewhere down the page."""
+    page = _open(browser, servers["urls"]["titanic"], width)
+    _type(page, "Age (years)", "500")
+    _predict(page)
+    toast = page.get_by_test_id("toast-body")
+    toast.wait_for(timeout=30_000)
+    box = toast.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900 and box["x"] >= 0 and box["x"] + box["width"] <= width
+    page.close()
