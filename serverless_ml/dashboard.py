@@ -38,6 +38,15 @@ def _history(fs: Any, dataset: Dataset):
     return pd.DataFrame() if predictions_fg is None else logged_predictions(predictions_fg)
 
 
+def shown_metric(value: Any) -> str:
+    """A registered metric as the model card shows it: three decimals for a number, even one registered as text
+    (hsml keeps `str(mse)` as given), anything else as it is."""
+    try:
+        return f"{float(value):.3f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _created(created: Any) -> str | None:
     """A model's registration time as an ISO timestamp in UTC, for `shown_time`: hsml keeps what the server
     sends (epoch milliseconds), the local registry a datetime in UTC."""
@@ -115,6 +124,7 @@ def build_dashboard(docs: Path | None = None) -> Path:
     project = serverless_ml.login()
     environment = Environment(loader=PackageLoader("serverless_ml"), autoescape=select_autoescape(["html", "j2"]))
     environment.filters["shown_time"] = shown_time
+    environment.filters["metric"] = shown_metric
     page = environment.get_template("index.html.j2").render(
         favicon=FAVICON,
         datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],

@@ -140,3 +140,19 @@ def test_the_page_says_when_the_history_starts_and_links_its_export(project, tmp
     (tmp_path / "history").mkdir()
     (tmp_path / "history" / "manifest.json").write_text("{}")  # what the daily workflow publishes beside the page
     assert 'href="history/manifest.json"' in dashboard.build_dashboard(tmp_path).read_text()
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.84691, "0.847"), ("0.84691", "0.847"), ("n/a", "n/a"), (1, "1.000")])
+def test_metrics_registered_as_text_are_shown_too(value, shown):
+    """hsml keeps text metrics as given (the book registers `str(mse)`): the model card shows them, not a crash."""
+    assert dashboard.shown_metric(value) == shown
+
+
+def test_a_model_with_a_text_metric_draws_its_card(project, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.txt").write_text("x")
+    model = project.get_model_registry().python.create_model(name="iris", metrics={"accuracy": "0.9", "mse": "1.5"})
+    model.save(str(folder))
+    page = dashboard.build_dashboard(tmp_path / "docs").read_text()
+    assert "<dt>mse</dt><dd>1.500</dd>" in page
