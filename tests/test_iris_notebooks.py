@@ -166,3 +166,23 @@ def test_a_fresh_store_says_what_to_run_first(sml_env, tmp_path):
     assert "the newest flower (id 20260101, of 2026-01-01) was already scored at" in printed
     assert "by model version 1" in printed and "BACKFILL" not in printed
     assert counts(serverless_ml.login(), SPEC) == (151, 1)
+
+
+def test_changing_the_model_cell_changes_the_registered_model(sml_env, tmp_path):
+    """The model is the learner's: a candidates cell with a logistic regression instead of the KNN registers
+    a logistic regression, chosen and scored by the same package code."""
+    import papermill
+
+    run_notebook("iris", "feature", {}, tmp_path / "runs")
+    lesson = nbformat.read(SPEC.notebook_dir / "2_training_pipeline.ipynb", as_version=4)
+    cell = next(c for c in lesson.cells if c.cell_type == "code" and c.source.startswith("candidates = ["))
+    cell.source = (
+        "from sklearn.linear_model import LogisticRegression\n\n"
+        'candidates = [(Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression())]), {"lr__C": [0.5, 2.0]})]'
+    )
+    changed = tmp_path / "2_training_pipeline.ipynb"
+    nbformat.write(lesson, changed)
+    papermill.execute_notebook(str(changed), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), progress_bar=False)
+    model = serverless_ml.login().get_model_registry().get_model("iris", version=1)
+    assert model.description.startswith("LogisticRegression (C="), model.description
+    assert "chosen by 3 x repeated stratified 5-fold cross-validation" in model.description
