@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -271,8 +274,10 @@ def prediction_app(name: str, predictor: Predictor | None = None) -> gr.Blocks:
 # ----------------------------------------------------------------------------- monitoring
 
 
-def fetch_monitoring_files(dataset: str, target: Path) -> Path:
-    """The newest monitoring images and table, from Hopsworks, a Pages address, or `SML_DOCS`."""
+def fetch_monitoring_files(dataset: str, target: Path) -> tuple[Path, str]:
+    """The folder of the newest monitoring images and table, from Hopsworks, a Pages address or `SML_DOCS`, and a
+    note when they are not the newest: the published dashboard could not be reached, so an earlier copy is shown,
+    with its age (empty when the images are the newest there are)."""
     settings = get_settings()
     target.mkdir(parents=True, exist_ok=True)
     names = [*IMAGES, TABLE]
@@ -282,17 +287,59 @@ def fetch_monitoring_files(dataset: str, target: Path) -> Path:
         api = serverless_ml.login().get_dataset_api()
         for name in names:
             api.download(f"Resources/images/{dataset}/{name}", str(target / name), overwrite=True)
-        return target
-    pages = settings.pages_url
-    if pages:
+        return target, ""
+    bundled = settings.docs / dataset
+    if not settings.pages_url:
+        return bundled, _bundled_note(bundled, "SML_PAGES_URL is not set")
+    try:
+        _download(f"{settings.pages_url}/{dataset}", names, target)
+        return target, ""
+    except _UnreachableError as error:
+        unreachable = f"The published dashboard could not be reached ({error})"
+    if all((target / name).exists() for name in IMAGES):  # an earlier fetch: newer than the bundle
+        fetched = datetime.fromtimestamp((target / IMAGES[0]).stat().st_mtime, UTC)
+        return target, f"{unreachable}; showing the images fetched from it at {fetched:%Y-%m-%d %H:%M} UTC."
+    if not all((bundled / name).exists() for name in IMAGES):
+        raise gr.Error(f"{unreachable}, and this app has no images of its own: publish the dashboard (the daily run)")
+    return bundled, _bundled_note(bundled, unreachable)
+
+
+class _UnreachableError(Exception):
+    """A file of the published dashboard could not be fetched; the message says which and why."""
+
+
+def _download(base: str, names: list[str], target: Path) -> None:
+    """Every file of `names` under `base` into `target`, or none: a failure leaves the earlier copy whole."""
+    incoming = Path(tempfile.mkdtemp(prefix="incoming_", dir=target))
+    try:
         for name in names:
+            url = f"{base}/{name}"
             try:
-                with urllib.request.urlopen(f"{pages}/{dataset}/{name}", timeout=20) as response:
-                    (target / name).write_bytes(response.read())
-            except (urllib.error.URLError, TimeoutError) as error:
-                raise gr.Error(f"cannot fetch {pages}/{dataset}/{name}: {error}") from None
-        return target
-    return settings.docs / dataset
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    (incoming / name).write_bytes(response.read())
+            except urllib.error.HTTPError as error:
+                raise _UnreachableError(f"{url} answers HTTP {error.code}") from None
+            except (urllib.error.URLError, OSError) as error:  # refused, unknown host, timed out
+                raise _UnreachableError(f"{url}: {getattr(error, 'reason', error)}") from None
+        for name in names:
+            (incoming / name).replace(target / name)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+
+
+def _bundled_note(folder: Path, why: str) -> str:
+    """The note on images bundled with a Space (`spaces.BUNDLED_IMAGES`): why and how old; empty for other folders."""
+    from serverless_ml.lab import _age
+    from serverless_ml.spaces import BUNDLED_IMAGES
+
+    record = folder / BUNDLED_IMAGES
+    if not record.is_file():
+        return ""  # SML_DOCS on this machine: the images the daily run drew here
+    times = json.loads(record.read_text())
+    bundled = datetime.fromisoformat(times["bundled"])
+    drawn = datetime.fromisoformat(times.get("drawn", times["bundled"]))
+    age = _age(max((datetime.now(UTC) - drawn).total_seconds(), 0))
+    return f"{why}; showing the images bundled on {bundled:%Y-%m-%d}, drawn {drawn:%Y-%m-%d %H:%M} UTC ({age} old)."
 
 
 def _chart(title: str) -> gr.Image:
@@ -308,17 +355,23 @@ def monitoring_app(name: str) -> gr.Blocks:
     dataset = datasets.get(name).name
     cache = Path(tempfile.mkdtemp(prefix=f"{dataset}_monitoring_"))
 
+    said: set[str] = set()
+
     def refresh() -> tuple:
-        folder = fetch_monitoring_files(dataset, cache)
+        folder, note = fetch_monitoring_files(dataset, cache)
+        if note and note not in said:  # the log says it once, not every minute; the page shows it on every refresh
+            said.add(note)
+            print(note, flush=True)
         missing = [n for n in IMAGES if not (folder / n).exists()]
         if missing:
             raise gr.Error(f"no monitoring images yet in {folder} (missing {', '.join(missing)}): run the daily job")
         table = pd.read_csv(folder / TABLE) if (folder / TABLE).exists() else pd.DataFrame()
         return (*(str(folder / n) for n in ("predicted.png", "actual.png")), table,
-                str(folder / "confusion_matrix.png"), str(folder / "accuracy.png"))  # fmt: skip
+                str(folder / "confusion_matrix.png"), str(folder / "accuracy.png"), note)  # fmt: skip
 
     with _App(title=f"{dataset.capitalize()} model monitoring") as demo:
         gr.Markdown(f"# {dataset.capitalize()}: how is the model doing?\nRefreshed every minute.")
+        note = gr.Markdown()  # where the images come from when they are not the newest, and how old they are
         with gr.Row():
             predicted = _chart("Newest sample, predicted")
             actual = _chart("Newest sample, actual")
@@ -327,7 +380,7 @@ def monitoring_app(name: str) -> gr.Blocks:
             matrix = _chart("Confusion matrix")
             accuracy = _chart("Accuracy over time")
         button = gr.Button("Refresh")
-        outputs = [predicted, actual, recent, matrix, accuracy]
+        outputs = [predicted, actual, recent, matrix, accuracy, note]
         button.click(refresh, outputs=outputs, api_name="refresh")
         gr.Timer(60).tick(refresh, outputs=outputs, api_name=False)
         demo.load(refresh, outputs=outputs, api_name=False)

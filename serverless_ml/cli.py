@@ -123,7 +123,8 @@ def cmd_spaces_build(args: argparse.Namespace) -> int:
     from serverless_ml import spaces
 
     files = spaces.build(args.app, Path(args.dir))
-    print(f"Built the {args.app} Space in {args.dir} ({len(files)} files): cd there and run `python app.py`.")
+    print(f"Built the {args.app} Space in {args.dir} ({len(files)} files). To run it, in a new virtual environment:")
+    print(f"  cd {args.dir}\n" + "\n".join(f"  {line}" for line in spaces.RUN_STEPS.splitlines()))
     return 0
 
 

@@ -391,9 +391,9 @@ def _predictions(system: _System) -> str:
 def _age(seconds: float) -> str:
     """A duration as a person says it: minutes, hours, or days."""
     hours = seconds / 3600
-    if hours < 1:
-        return f"{hours * 60:.0f} minutes"
-    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+    value, unit = (hours * 60, "minute") if hours < 1 else (hours, "hour") if hours < 48 else (hours / 24, "day")
+    count = round(value)
+    return f"{count} {unit}" + ("" if count == 1 else "s")
 
 
 def _written_at(url: str) -> datetime:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -22,6 +25,8 @@ demo = app({name!r})
 if __name__ == "__main__":
     demo.launch()
 """
+#: Beside a monitoring bundle's images: when they were drawn and bundled, for the app to say how old they are.
+BUNDLED_IMAGES = "bundled.json"
 _PACKAGE_SKIP = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyi", "cli.py", "__main__.py", "modal_app.py", "templates"
 )
@@ -38,13 +43,33 @@ def _title(app: str) -> tuple[str, str]:
     return dataset.app_emoji, dataset.app_title
 
 
+#: How a built bundle runs on a machine: its own requirements in a new virtual environment, then its app.
+RUN_STEPS = "python -m venv .venv && . .venv/bin/activate\npip install -r requirements.txt\npython app.py"
+
+
 def _front_matter(app: str) -> str:
+    """The bundle's README.md: the Spaces configuration (its YAML front matter), then how to run it elsewhere."""
     emoji, title = _title(app)
+    dataset = datasets.for_app(app).name
+    if app.endswith("-monitoring"):
+        summary = f"How the {dataset} model does, day by day"
+        reads = (
+            "It shows the newest monitoring images, refreshed every minute: from Hopsworks with `HOPSWORKS_API_KEY`, "
+            "else from `SML_PAGES_URL` (your published dashboard); when that is unset or cannot be reached, the "
+            "images bundled in `docs/`, saying how old they are."
+        )
+    else:
+        summary = f"Try the best registered {dataset} model"
+        reads = "It answers with the model bundled in `model/` (with `HOPSWORKS_API_KEY`, the best one on Hopsworks)."
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return (
         f"---\ntitle: {title}\nemoji: {emoji}\ncolorFrom: indigo\ncolorTo: blue\nsdk: gradio\n"
-        f"sdk_version: {version('gradio')}\napp_file: app.py\npinned: false\n---\n\n"
-        f"# {title}\n\nPart of the serverless-ml course repository. Built by "
-        f"`python -m serverless_ml spaces build {app} DIR`.\n"
+        f'sdk_version: {version("gradio")}\npython_version: "{python}"\napp_file: app.py\n'
+        f"short_description: {summary}\npinned: false\n---\n\n"
+        f"# {title}\n\n{summary}. {reads}\n\n"
+        f"Part of the serverless-ml course repository; built by `python -m serverless_ml spaces build {app} DIR`.\n\n"
+        f"## Run it on your machine\n\nWith Python {python} or newer, in this folder:\n\n"
+        f"```bash\n{RUN_STEPS}\n```\n\nthen open http://127.0.0.1:7860/.\n"
     )
 
 
@@ -69,12 +94,22 @@ def build(app: str, target: Path) -> list[Path]:
     elif app.endswith("monitoring"):
         source = settings.docs / dataset
         if source.is_dir():  # a snapshot to show until SML_PAGES_URL (or a key) gives newer ones
-            shutil.copytree(source, target / "docs" / dataset, ignore=shutil.ignore_patterns(".*", "*.json"))
+            _bundle_images(source, target / "docs" / dataset)
     else:
         _bundle_model(dataset, target / "model")
     (target / "requirements.txt").write_text("\n".join(_pinned(requirements)) + "\n")
     (target / "README.md").write_text(_front_matter(app))
     return sorted(p for p in target.rglob("*") if p.is_file())
+
+
+def _bundle_images(source: Path, folder: Path) -> None:
+    """The monitoring images of `source`, with when they were drawn (the newest image) and bundled (now)."""
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".*", "*.json"))
+    drawn = [(source / name).stat().st_mtime for name in datasets.IMAGES if (source / name).is_file()]
+    record = {"bundled": datetime.now(UTC).isoformat(timespec="seconds")}
+    if drawn:
+        record["drawn"] = datetime.fromtimestamp(max(drawn), UTC).isoformat(timespec="seconds")
+    (folder / BUNDLED_IMAGES).write_text(json.dumps(record))
 
 
 def _bundle_model(dataset: str, folder: Path) -> None:

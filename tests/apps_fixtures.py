@@ -28,7 +28,9 @@ def _history(spec, labels) -> pd.DataFrame:
 def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
     """Train and register both models, draw monitoring images, build four bundles, start them; stop them after.
 
-    Yields the root folder, the bundles, a gradio_client per app, the apps' addresses and their logs.
+    Yields the root folder, the bundles, a gradio_client per app, the apps' addresses and their logs, and the
+    published dashboard titanic-monitoring is given: an address on this machine where nothing listens (a site not
+    yet published, or offline), so that it shows its bundled images; iris-monitoring is given none.
     """
     with pytest.MonkeyPatch.context() as mp:
         local_env(mp, root)
@@ -49,18 +51,22 @@ def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
         for app, folder in bundles.items():
             spaces.build(app, folder)
     processes, urls, logs = [], {}, {}
+    unpublished = f"http://127.0.0.1:{free_port()}/serverless-ml"
     for app, folder in bundles.items():
         port = free_port()
         clean = {"PATH": os.environ["PATH"], "HOME": str(root), "GRADIO_SERVER_NAME": "127.0.0.1",
                  "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
                  "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        if app == "titanic-monitoring":
+            clean["SML_PAGES_URL"] = unpublished
         logs[app] = root / f"{app}.log"
         log = logs[app].open("w")
         processes.append(subprocess.Popen([PYTHON, "app.py"], cwd=folder, env=clean, stdout=log, stderr=log))
         urls[app] = f"http://127.0.0.1:{port}/"
     try:
         clients = {app: _connect(url, logs[app]) for app, url in urls.items()}
-        yield {"root": root, "bundles": bundles, "clients": clients, "urls": urls, "logs": logs}
+        yield {"root": root, "bundles": bundles, "clients": clients, "urls": urls, "logs": logs,
+               "unpublished": unpublished}  # fmt: skip
     finally:
         for process in processes:
             process.terminate()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -144,10 +146,40 @@ def test_a_refusal_is_one_log_line_without_a_traceback(servers, app):
 
 @pytest.mark.parametrize("app", ["iris-monitoring", "titanic-monitoring"])
 def test_monitoring_app_returns_its_images_and_table(servers, app):
-    predicted, actual, table, matrix, accuracy = servers["clients"][app].predict(api_name="/refresh")
+    predicted, actual, table, matrix, accuracy, _ = servers["clients"][app].predict(api_name="/refresh")
     for image in (predicted, actual, matrix, accuracy):
         assert Path(image).stat().st_size > 1000
     assert len(table["data"]) >= 4 and "predicted" in table["headers"]
+
+
+def _bundled_on(note: str) -> str:
+    """The note's 'showing the images bundled on DAY, drawn DAY HH:MM UTC (AGE old).' part, checked."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    shown = rf"; showing the images bundled on {today}, drawn {today} \d\d:\d\d UTC \((\d+) minutes? old\)\.$"
+    match = re.search(shown, note)
+    assert match and int(match.group(1)) < 30, note
+    return match.group(0)
+
+
+def test_an_unreachable_dashboard_shows_the_bundled_images_and_their_age_once(servers):
+    """titanic-monitoring's SML_PAGES_URL is a closed port on this machine: it shows its bundle, says so once."""
+    client, log = servers["clients"]["titanic-monitoring"], servers["logs"]["titanic-monitoring"]
+    first, second = (client.predict(api_name="/refresh") for _ in range(2))
+    assert first[-1] == second[-1]  # the page says it on every refresh, the same
+    note = first[-1]
+    unreachable = f"The published dashboard could not be reached ({servers['unpublished']}/titanic/predicted.png: "
+    assert note.startswith(unreachable) and "Connection refused" in note, note
+    _bundled_on(note)
+    for image in (first[0], first[1], first[3], first[4]):
+        assert Path(image).stat().st_size > 1000
+    text = log.read_text()  # the page load and both calls: one line in the log
+    assert text.count(unreachable) == 1 and "Traceback" not in text and "cannot fetch" not in text, text[-3000:]
+
+
+def test_without_a_dashboard_address_the_bundled_images_say_how_old_they_are(servers):
+    *_, note = servers["clients"]["iris-monitoring"].predict(api_name="/refresh")
+    assert note.startswith("SML_PAGES_URL is not set; showing the images bundled on "), note
+    _bundled_on(note)
 
 
 def test_bundles_are_complete_spaces(servers):
@@ -163,6 +195,35 @@ def test_bundles_are_complete_spaces(servers):
         assert (folder / "serverless_ml" / "apps.py").exists() and (folder / "assets").is_dir()
     assert (servers["bundles"]["iris"] / "model" / "model.joblib").exists()
     assert (servers["bundles"]["titanic-monitoring"] / "docs" / "titanic" / "accuracy.png").exists()
+
+
+def test_the_bundles_run_from_their_own_requirements(servers, tmp_path):
+    """A new virtual environment with only a bundle's requirements.txt imports every module its app imports and
+    builds the app: each of the four, from its folder. uv installs offline from its cache, at the versions this
+    machine has (a Space resolves the unpinned dependencies of these pins anew)."""
+    uv = Path(PYTHON).parent / "uv"
+    if not uv.exists():
+        pytest.skip("uv is not in .venv (make install fell back to pip): no offline install from uv's cache")
+    folders = list(servers["bundles"].values())
+    requirements = {(folder / "requirements.txt").read_text() for folder in folders}
+    assert len(requirements) == 1, requirements  # the same for all four here: one environment checks them all
+    (tmp_path / "requirements.txt").write_text(requirements.pop())
+    frozen = subprocess.run([uv, "pip", "freeze", "--python", PYTHON], capture_output=True, text=True, check=True)
+    (tmp_path / "versions.txt").write_text("\n".join(line for line in frozen.stdout.splitlines()
+                                                   if not line.startswith("-e ")))  # fmt: skip
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "--quiet", "--python", PYTHON, venv], check=True, timeout=60)
+    install = subprocess.run([uv, "pip", "install", "--quiet", "--offline", "--python", venv / "bin" / "python",
+                              "-r", tmp_path / "requirements.txt", "-c", tmp_path / "versions.txt"],
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GRADIO_ANALYTICS_ENABLED": "False"}
+    result = subprocess.run([venv / "bin" / "python", "-I", REPO / "tests" / "bundle_imports.py", *folders],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = {name.lower().replace("_", "-") for name in json.loads(result.stdout.splitlines()[-1])}
+    listed = [line.split("==")[0] for line in (tmp_path / "requirements.txt").read_text().split()]
+    assert {name.lower() for name in listed} <= imported, f"listed but never imported: {listed}"
 
 
 def test_deploy_dry_run_lists_the_bundle(servers):
