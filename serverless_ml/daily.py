@@ -10,8 +10,9 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from serverless_ml.errors import ParameterError
+from serverless_ml.errors import LoginError, ParameterError
 from serverless_ml.files import write_atomic
 from serverless_ml.runner import NotebookError, render_html, run_notebook, timed
 from serverless_ml.samples import DAILY_START
@@ -31,13 +32,108 @@ def check_date(run_date: date, option: str) -> date:
 
 
 def check_store() -> None:
-    """Open the store once before any step: one that cannot be opened stops the command here.
+    """Say which backend the command uses, then open its store once before any step: one that cannot be opened
+    stops the command here.
 
-    Raises `StoreError` (locked, unreadable, corrupt, not a store) naming the path and the cause.
+    Raises `StoreError` (locked, unreadable, corrupt, not a store) naming the path and the cause, or `LoginError`
+    naming the Hopsworks host and the cause (unreachable, the key or the project refused).
     """
     import serverless_ml
 
-    serverless_ml.login().get_feature_store().get_feature_groups()
+    print(backend_line(), flush=True)
+    project = login_hopsworks() if get_settings().backend == "hopsworks" else serverless_ml.login()
+    project.get_feature_store().get_feature_groups()
+
+
+#: How long the daily run waits for Hopsworks to answer a connection before it gives up (the SDK has no limit)
+LOGIN_TIMEOUT = 15.0
+
+
+def hopsworks_address() -> tuple[str, str]:
+    """The host and port `hopsworks.login()` connects to: HOPSWORKS_HOST and HOPSWORKS_PORT, else its defaults."""
+    settings = get_settings()
+    if settings.hopsworks_host:
+        return settings.hopsworks_host, settings.hopsworks_port or "443"
+    from hopsworks_common.constants import HOSTS
+
+    return HOSTS.SAAS_HOST, settings.hopsworks_port or "443"
+
+
+def backend_line() -> str:
+    """One line that says where the feature store and the model registry are, and how to use the other backend."""
+    settings = get_settings()
+    if settings.backend == "hopsworks":
+        host, port = hopsworks_address()
+        project = f"project {settings.hopsworks_project}" if settings.hopsworks_project else "your project"
+        return f"Backend: Hopsworks at {host}:{port}, {project} (HOPSWORKS_API_KEY is set)"
+    if settings.hopsworks_api_key:
+        hint = "HOPSWORKS_API_KEY is set, but SML_BACKEND=local keeps it unused"
+    else:
+        hint = 'to run on Hopsworks, export HOPSWORKS_API_KEY: see "Moving to Hopsworks" in README.md'
+    return f"Backend: the local store in {settings.home} ({hint})"
+
+
+def login_hopsworks() -> Any:
+    """`hopsworks.login()` once, before any notebook starts; a failure is a `LoginError` of one line that names
+    the host and the cause, never the key. A host that does not answer within `LOGIN_TIMEOUT` fails then."""
+    import logging
+    import socket
+
+    import serverless_ml
+
+    for sdk in ("hopsworks", "hopsworks_common", "hsfs", "hsml"):  # its INFO chatter, as its own `hops` CLI does
+        logging.getLogger(sdk).setLevel(logging.WARNING)
+    settings = get_settings()
+    host, port = hopsworks_address()
+    where = f"Hopsworks at {host}:{port}"
+    try:  # only to bound the wait: the SDK's requests have no timeout, and a dropped connection hangs for minutes
+        socket.create_connection((host, int(port)), timeout=LOGIN_TIMEOUT).close()
+    except TimeoutError:
+        raise LoginError(
+            f"cannot log in to {where}: no answer within {LOGIN_TIMEOUT:g} s (check HOPSWORKS_HOST and the network)"
+        ) from None
+    except (OSError, ValueError):
+        pass  # refused, unknown host, a bad port: hopsworks.login() meets it at once and says so below
+    try:
+        return serverless_ml.login()
+    except Exception as error:  # whatever the SDK raises: one line for a person
+        cause = _login_cause(error)
+        if settings.hopsworks_api_key:
+            cause = cause.replace(settings.hopsworks_api_key, "***")
+        raise LoginError(f"cannot log in to {where}: {cause}") from None
+
+
+def _login_cause(error: BaseException) -> str:
+    """What went wrong in `hopsworks.login()`, in a few words a person can act on."""
+    from hopsworks_common.client.exceptions import ProjectException, RestAPIError
+
+    if isinstance(error, RestAPIError):
+        response = error.response
+        said = f": {error.user_message}" if getattr(error, "user_message", "") else ""
+        hint = "; check HOPSWORKS_API_KEY (a key from your account settings, API keys)"
+        return f"HTTP {response.status_code} {response.reason}{said}" + (
+            hint if response.status_code in (401, 403) else ""
+        )
+    if isinstance(error, ProjectException):
+        return f"{error}; check HOPSWORKS_PROJECT (a project your key can use)"
+    if isinstance(error, EOFError) or type(error).__name__ == "StdinNotImplementedError":
+        return "the key sees several projects and there is no one to choose: export HOPSWORKS_PROJECT=<name>"
+    root = _root_cause(error)
+    return getattr(root, "strerror", None) or " ".join(str(root).split()) or type(root).__name__
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost exception behind `error` (requests wraps urllib3, which wraps the socket's error)."""
+    seen, current = set(), error
+    while id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "reason", None) or current.__cause__ or current.__context__
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in getattr(current, "args", ()) if isinstance(a, BaseException)), None)
+        if inner is None:
+            break
+        current = inner
+    return current
 
 
 def runs_dir(run_date: date) -> Path:

@@ -13,6 +13,10 @@ class StoreError(ServerlessMLError):
     """The local store cannot be opened or used."""
 
 
+class LoginError(ServerlessMLError):
+    """Hopsworks could not be logged in to: the host cannot be reached, or refuses the key or the project."""
+
+
 class StoreBusyError(StoreError):
     """Another process held the local store for longer than the lock timeout."""
 

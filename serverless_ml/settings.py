@@ -29,6 +29,10 @@ class Settings:
     pages_url: str | None = None
     hf_token: str | None = None
     datasets: tuple[str, ...] = DATASET_MODULES
+    #: Where `hopsworks.login()` connects, as it reads them (None: its defaults, the SaaS host and port 443)
+    hopsworks_host: str | None = None
+    hopsworks_port: str | None = None
+    hopsworks_project: str | None = None
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.hopsworks_api_key else "unset"
@@ -64,4 +68,7 @@ def get_settings() -> Settings:
         pages_url=(env.get("SML_PAGES_URL") or "").rstrip("/") or None,
         hf_token=env.get("HF_TOKEN") or None,
         datasets=tuple(m.strip() for m in (env.get("SML_DATASETS") or "").split(",") if m.strip()) or DATASET_MODULES,
+        hopsworks_host=env.get("HOPSWORKS_HOST") or None,
+        hopsworks_port=env.get("HOPSWORKS_PORT") or None,
+        hopsworks_project=env.get("HOPSWORKS_PROJECT") or None,
     )

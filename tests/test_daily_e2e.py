@@ -70,6 +70,10 @@ def test_one_line_per_step_with_its_duration(daily):
     steps = [line for line in lines if line.rstrip().endswith(" s")]
     assert [s.split()[0:3] for s in steps[:2]] == [["iris:", "feature", DAYS[1]], ["iris:", "inference", DAYS[1]]]
     assert "Dashboard:" in daily[3][1].stdout and "make apps" in daily[3][1].stdout
+    # first, the backend: the key is set (fake) and SML_BACKEND=local wins, which the line says
+    home = daily[1]["SML_HOME"]
+    unused = "HOPSWORKS_API_KEY is set, but SML_BACKEND=local keeps it unused"
+    assert lines[0] == f"Backend: the local store in {home} ({unused})"
 
 
 def test_executed_notebooks_are_kept_and_rendered(daily):
