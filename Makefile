@@ -65,9 +65,11 @@ test: $(STAMP) browser  ## lint, format check and the whole test suite
 test-fast: $(STAMP)  ## the test suite without the slow end-to-end runs
 	$(PY) -m pytest -m "not slow"
 
-lint: $(STAMP)  ## lint and format check only
+lint: $(STAMP)  ## lint and format check only (code and workflows)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# make test runs it too, beside the workflows' schema and zizmor checks (tests/test_daily_e2e.py)
+	$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck
 
 format: $(STAMP)  ## fix lint findings and format the code
 	$(VENV)/bin/ruff check --fix .

@@ -199,13 +199,15 @@ def test_modal_app_runs_the_daily_entry_point_once_a_day(monkeypatch):
     assert os.environ["SML_BACKEND"] == "hopsworks"
 
 
-@pytest.mark.parametrize("tool", ["check-jsonschema", "zizmor"])
+@pytest.mark.parametrize("tool", ["check-jsonschema", "zizmor", "actionlint"])
 def test_workflows_pass_the_checks(tool):
     workflows = sorted(str(p) for p in (REPO / ".github" / "workflows").glob("*.yml"))
     assert len(workflows) >= 2
     binary = str(Path(sys.executable).parent / tool)
     if tool == "zizmor":
         cmd = [binary, "--offline", "--min-severity", "medium", *workflows]
+    elif tool == "actionlint":  # with shellcheck for the run: scripts, as make lint runs it
+        cmd = [binary, "-shellcheck", str(Path(sys.executable).parent / "shellcheck"), *workflows]
     else:
         cmd = [binary, "--builtin-schema", "vendor.github-workflows", *workflows]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
