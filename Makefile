@@ -50,7 +50,7 @@ git-filters:
 # The backend is the settings' choice: Hopsworks when HOPSWORKS_API_KEY is exported, else the local store (its
 # first line says which); a Hopsworks login that fails stops it with one line before any notebook runs.
 run: $(STAMP)  ## run the daily job (on Hopsworks with HOPSWORKS_API_KEY, else locally) and build the dashboard
-	$(PY) -m serverless_ml daily
+	@$(PY) -m serverless_ml daily
 
 # The browser tests drive a system Chromium, else Playwright's own; when neither is found, one is installed
 # (root with apt-get: the chromium package; otherwise Playwright's download), and one line says which.
