@@ -62,7 +62,8 @@ def test_simulate_runs_each_notebook_once(stores):
     # piped, as in a CI log: plain step lines in the order the steps ran, and no progress bar
     for stream in (simulated.stdout, simulated.stderr):
         assert "\r" not in stream and "\x1b" not in stream and "%|" not in stream and "step/s" not in stream
-    lines = simulated.stdout.splitlines()
+    backend, *lines = simulated.stdout.splitlines()
+    assert backend.startswith("Backend: the local store in ")  # first, which backend
     assert [" ".join(line.split()[:-3]) for line in lines[:5]] == [
         "iris: feature",  # the backfill of the empty store
         "iris: training",
