@@ -173,7 +173,7 @@ def needs_backfill(dataset: str) -> bool:
     feature_group = (
         serverless_ml.login().get_feature_store().get_feature_group(record.name, version=record.feature_group_version)
     )
-    return feature_group is None or not feature_group.features
+    return feature_group is None or not feature_group.column_names
 
 
 def needs_training(dataset: str) -> bool:

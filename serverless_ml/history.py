@@ -213,7 +213,7 @@ def _write_export(db: Database, models: Path, out: Path) -> Summary:
 
 
 def _group_table(name: str, version: int) -> str:
-    """The DuckDB table of a feature group version, as `FeatureGroup.table` names it (unquoted)."""
+    """The DuckDB table of a feature group version, as `FeatureGroup._table` names it (unquoted)."""
     return f"fg__{name}__{version}"
 
 

@@ -34,7 +34,7 @@ def inference_window(
 
 def logged_predictions(predictions_fg: Any, **read_kwargs: Any) -> pd.DataFrame:
     """Every logged prediction (or those in a time range); empty before the first is logged."""
-    if not predictions_fg.features:  # nothing inserted yet, on either backend
+    if not predictions_fg.column_names:  # nothing inserted yet, on either backend
         return pd.DataFrame()
     return predictions_fg.read(**read_kwargs)
 

@@ -267,7 +267,7 @@ def _feature_group(system: _System) -> str:
     d, bar = system.dataset, system.bar
     fg = system.feature_store().get_feature_group(d.name, version=d.feature_group_version)
     run = f"run {_notebook(d, 'feature')} with BACKFILL = True"
-    if fg is None or not fg.features:  # both backends: None, or no features before the first insert
+    if fg is None or not fg.column_names:  # both backends: None, or no features before the first insert
         raise UnmetError(f"no feature group {d.name} version {d.feature_group_version}: {run}")
     import pandas as pd
 
@@ -369,7 +369,7 @@ def _predictions(system: _System) -> str:
     d = system.dataset
     fg = system.feature_store().get_feature_group(d.predictions_group, version=1)
     fix = f"run {_notebook(d, 'feature')} for a day, then {_notebook(d, 'inference')}"
-    if fg is None or not fg.features:
+    if fg is None or not fg.column_names:
         raise UnmetError(f"no predictions logged (feature group {d.predictions_group} version 1): {fix}")
     logged = fg.read()
     missing = [c for c in ("predicted", "label") if c not in logged.columns]

@@ -49,7 +49,7 @@ def check_backfilled(fg: Any, dataset: str) -> None:
     Hopsworks too, and cannot be read before it (hsfs `FeatureGroup.read` filters on
     `get_feature(event_time)`, which is None until then).
     """
-    if fg is None or not fg.features:
+    if fg is None or not fg.column_names:
         raise RunFirstError(
             f"the {dataset} feature group has no data yet: run 1_feature_pipeline.ipynb with BACKFILL=True first"
         )
@@ -60,4 +60,4 @@ def backfill_needed(mode: bool | str, fg: Any) -> bool:
     no data yet (as `check_backfilled` tells it: None, or no features before its first insert)."""
     if mode != "auto":
         return bool(mode)
-    return fg is None or not fg.features
+    return fg is None or not fg.column_names

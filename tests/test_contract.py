@@ -34,6 +34,10 @@ def _public(cls: type) -> list[str]:
     return sorted(n for n, v in vars(cls).items() if not n.startswith("_") and callable(v))
 
 
+def _properties(cls: type) -> list[str]:
+    return sorted(n for n, v in vars(cls).items() if not n.startswith("_") and isinstance(v, property))
+
+
 def _named_parameters(func) -> list[inspect.Parameter]:
     return [
         p
@@ -100,3 +104,12 @@ def test_required_arguments_are_required_there_too():
         "query",
         "version",
     ]
+
+
+PROPERTIES = [(local, real, name) for local, real in PAIRS for name in _properties(local)]
+
+
+@pytest.mark.parametrize(("local", "real", "name"), PROPERTIES, ids=lambda x: getattr(x, "__name__", x))
+def test_property_exists_in_hopsworks(local, real, name):
+    # fg.column_names here and there: a notebook that reads a property locally reads it on Hopsworks too
+    assert isinstance(getattr(real, name, None), property), f"{real.__name__} has no property {name}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -37,15 +36,31 @@ def test_backfill_is_after_the_epoch_and_before_the_daily_samples():
     assert daily_event_time(date(2026, 1, 2)) > DAILY_START
 
 
+def _hopsworks_group(*names: str):
+    """An `hsfs` FeatureGroup as Hopsworks returns it (no server needed to build one with the Python engine)."""
+    from hsfs.feature import Feature
+    from hsfs.feature_group import FeatureGroup
+
+    from serverless_ml.store.transformations import _python_engine
+
+    _python_engine()
+    # as FeatureStore.get_or_create_feature_group builds one: partition_key defaults to []
+    features = [Feature(name, "string") for name in names]
+    return FeatureGroup(
+        name="iris", version=1, featurestore_id=1, primary_key=["id"], partition_key=[], features=features
+    )
+
+
 @pytest.mark.parametrize(
-    ("group", "stops"),
+    ("names", "stops"),
     [
         (None, True),  # get_feature_group: no such group
-        (SimpleNamespace(features=[]), True),  # get_or_create_feature_group: new, not written yet
-        (SimpleNamespace(features=["id", "variety"]), False),
+        ((), True),  # get_or_create_feature_group: new, not written yet
+        (("id", "variety"), False),
     ],
 )
-def test_check_backfilled(group, stops):
+def test_check_backfilled_on_hopsworks_groups(names, stops):
+    group = None if names is None else _hopsworks_group(*names)
     if stops:
         with pytest.raises(RunFirstError, match=r"^the iris feature group has no data yet: run 1_feature_pipeline"):
             check_backfilled(group, "iris")
@@ -63,14 +78,15 @@ def test_check_backfilled_on_a_new_group_of_the_local_store(project):
 
 
 @pytest.mark.parametrize(
-    ("mode", "group", "backfills"),
+    ("mode", "names", "backfills"),
     [
         ("auto", None, True),  # no such group yet
-        ("auto", SimpleNamespace(features=[]), True),  # new from get_or_create_feature_group, never written
-        ("auto", SimpleNamespace(features=["id", "variety"]), False),  # backfilled: add the day's sample
-        (True, SimpleNamespace(features=["id", "variety"]), True),  # forced, as papermill passes it
+        ("auto", (), True),  # new from get_or_create_feature_group, never written
+        ("auto", ("id", "variety"), False),  # backfilled: add the day's sample
+        (True, ("id", "variety"), True),  # forced, as papermill passes it
         (False, None, False),  # forced: the daily step then says to backfill first
     ],
 )
-def test_backfill_needed(mode, group, backfills):
+def test_backfill_needed(mode, names, backfills):
+    group = None if names is None else _hopsworks_group(*names)
     assert backfill_needed(mode, group) is backfills

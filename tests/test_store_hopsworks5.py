@@ -76,6 +76,19 @@ class TestFeaturesAndFilters:
         with pytest.raises(KeyError, match="no feature or transformation called 'height'"):
             passengers["height"]
 
+    def test_columns_schema_and_column_names_as_the_sdk_gives_them(self, fs, passengers):
+        """`FeatureGroupBase.columns` and `schema` (and the deprecated `features`) are the group's
+        `hsfs.feature.Feature` list; `column_names` their names, in the same order; all empty before
+        the first insert, as for a group `get_or_create_feature_group` has only described."""
+        assert passengers.column_names == ["pid", "sex", "port", "age", "survived"]
+        for listing in (passengers.columns, passengers.schema, passengers.features):
+            assert all(isinstance(f, Feature) for f in listing)
+            assert [f.name for f in listing] == passengers.column_names
+        assert [f.primary for f in passengers.columns] == [True, False, False, False, False]
+        assert [f.type for f in passengers.columns][:2] == ["bigint", "string"]
+        new = fs.get_or_create_feature_group("empty", version=1, primary_key=["id"])
+        assert new.columns == new.schema == [] and new.column_names == []
+
     @pytest.mark.parametrize(
         ("make", "expected"),
         [

@@ -109,27 +109,33 @@ class FeatureGroup:
         return f"FeatureGroup({self.name!r}, version={self.version})"
 
     @property
-    def table(self) -> str:
+    def _table(self) -> str:
         return quote(f"fg__{self.name}__{self.version}")
 
     @property
-    def schema(self) -> dict[str, str] | None:
+    def _types(self) -> dict[str, str] | None:
         """Feature name to Hopsworks offline type (None before the first insert)."""
         if self._schema is None:
             self._schema = self._load()[0]
         return self._schema
 
     @property
-    def features(self) -> list[Any]:
-        """The features in their stored order, as `hsfs.feature.Feature` objects (empty before the first insert)."""
+    def columns(self) -> list[Any]:
+        """The features in their stored order, as `hsfs.feature.Feature` objects, empty before the first insert
+        (`FeatureGroupBase.columns`; `schema` and the deprecated `features` are its aliases)."""
         return [
             make_feature(name, kind, self._descriptions.get(name), name in self.primary_key, self.id)
-            for name, kind in (self.schema or {}).items()
+            for name, kind in (self._types or {}).items()
         ]
 
+    schema = columns
+    features = columns
+
     @property
-    def feature_names(self) -> list[str]:
-        return list(self.schema or {})
+    def column_names(self) -> list[str]:
+        """The features' names in their stored order (`FeatureGroupBase.column_names`); unlike `columns`, it
+        needs no `hsfs` import, so a check such as "is anything written yet" costs nothing."""
+        return list(self._types or {})
 
     def get_feature(self, name: str) -> Any:
         """The feature `name`, or None if the group has none of that name (`FeatureGroupBase.get_feature`,
@@ -239,7 +245,7 @@ class FeatureGroup:
             if new:
                 self._check_keys(frame, df_schema)
                 schema = df_schema
-                con.execute(f"CREATE TABLE {self.table} ({self._columns_sql(schema)})")
+                con.execute(f"CREATE TABLE {self._table} ({self._columns_sql(schema)})")
                 con.execute(
                     "UPDATE _sml_feature_groups SET schema = ? WHERE name = ? AND version = ?",
                     [json.dumps(schema), self.name, self.version],
@@ -262,14 +268,14 @@ class FeatureGroup:
         con.register("_sml_insert", frame)
         try:
             if overwrite:
-                con.execute(f"DELETE FROM {self.table}")
+                con.execute(f"DELETE FROM {self._table}")
             elif not new and operation == "upsert" and self._merge_key:
                 match = " AND ".join(
-                    f"{self.table}.{quote(k)} IS NOT DISTINCT FROM _sml_insert.{quote(k)}" for k in self._merge_key
+                    f"{self._table}.{quote(k)} IS NOT DISTINCT FROM _sml_insert.{quote(k)}" for k in self._merge_key
                 )
-                con.execute(f"DELETE FROM {self.table} USING _sml_insert WHERE {match}")
+                con.execute(f"DELETE FROM {self._table} USING _sml_insert WHERE {match}")
             columns = ", ".join(quote(c) for c in schema)
-            con.execute(f"INSERT INTO {self.table} ({columns}) SELECT {columns} FROM _sml_insert")
+            con.execute(f"INSERT INTO {self._table} ({columns}) SELECT {columns} FROM _sml_insert")
         finally:
             con.unregister("_sml_insert")
 
@@ -638,7 +644,7 @@ class FeatureGroup:
         if feature is None:
             raise KeyError(
                 f"'FeatureGroup' object has no feature or transformation called '{feature_name}': "
-                f"{self.name!r} has {self.feature_names}"
+                f"{self.name!r} has {self.column_names}"
             )
         name = feature.name
         with self._db.transaction() as con:
@@ -656,9 +662,9 @@ class FeatureGroup:
 
     def _check_features(self, features: list[str]) -> list[str]:
         names = [feature_name(getattr(f, "name", f)) for f in features]
-        unknown = [f for f in names if f not in self.feature_names]
+        unknown = [f for f in names if f not in self.column_names]
         if unknown:
-            raise SchemaError(f"feature group {self.name!r} has no feature(s) {unknown}; it has {self.feature_names}")
+            raise SchemaError(f"feature group {self.name!r} has no feature(s) {unknown}; it has {self.column_names}")
         return names
 
     def select_all(
@@ -672,13 +678,13 @@ class FeatureGroup:
         skip = ([] if include_primary_key else self.primary_key) + (
             [] if include_event_time or not self.event_time else [self.event_time]
         )
-        return Query(self, [f for f in self.feature_names if f not in skip])
+        return Query(self, [f for f in self.column_names if f not in skip])
 
     def select_features(self) -> Query:
         """A query of the features without the primary key and the event time (`FeatureGroupBase.select_features`,
         which selects `select_except(primary_key + foreign_key + [event_time] + partition_key)`)."""
         skip = self.primary_key + ([self.event_time] if self.event_time else [])
-        return Query(self, [f for f in self.feature_names if f not in skip])
+        return Query(self, [f for f in self.column_names if f not in skip])
 
     def filter(self, f: Any) -> Query:
         """Every feature, of the rows `f` holds for (`FeatureGroupBase.filter`: `select_all().filter(f)`)."""
@@ -691,12 +697,12 @@ class FeatureGroup:
     def select_except(self, features: list[str] | None = None) -> Query:
         """A query of every feature but the named ones."""
         skip = self._check_features(list(features or []))
-        return Query(self, [f for f in self.feature_names if f not in skip])
+        return Query(self, [f for f in self.column_names if f not in skip])
 
     def delete(self, force: bool = False, delete_feature_views: bool = False) -> None:
         """Drop the feature group, its rows and its metadata."""
         with self._db.transaction() as con:
-            con.execute(f"DROP TABLE IF EXISTS {self.table}")
+            con.execute(f"DROP TABLE IF EXISTS {self._table}")
             con.execute("DELETE FROM _sml_feature_groups WHERE name = ? AND version = ?", [self.name, self.version])
             # Hopsworks deletes the group's suite and reports with it
             for table in ("_sml_expectation_suites", "_sml_validation_reports"):

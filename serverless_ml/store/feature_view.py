@@ -71,7 +71,7 @@ class FeatureView:
         return [
             TrainingDatasetFeature(
                 name=name,
-                type=(group.schema or {}).get(feature),
+                type=(group._types or {}).get(feature),
                 index=index,
                 feature_group=group,
                 feature_group_feature_name=feature,
@@ -83,12 +83,6 @@ class FeatureView:
         ]
 
     schema = features
-
-    @property
-    def feature_names(self) -> list[str]:
-        """The features a model is given: the query's columns without labels and helper columns."""
-        helpers = set(self.labels) | set(self.inference_helper_columns) | set(self.training_helper_columns)
-        return [f for f in self.query._columns if f not in helpers]
 
     def get_last_accessed_training_dataset(self) -> int | None:
         """The training dataset version of this object's last training-data call."""
@@ -375,7 +369,7 @@ class FeatureView:
             df = self._training_frame(None, None, spec["pk"], True, spec["helpers"], extra_filter)
             stamps = (
                 pd.to_datetime(df[fg.event_time])
-                if fg.schema[fg.event_time] != "bigint"
+                if fg._types[fg.event_time] != "bigint"
                 else (pd.to_datetime(df[fg.event_time], unit="ms"))
             )
             parts = []

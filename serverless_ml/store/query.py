@@ -96,7 +96,7 @@ class Query:
                 )
         for key in on:
             for group in (self.feature_group, right):
-                if key not in group.feature_names:
+                if key not in group.column_names:
                     raise SchemaError(f"join key {key!r} is not a feature of {group.name!r}")
         self._joins.append(_Join(sub_query, on, left_on, right_on, kind, prefix))
         return self
@@ -175,9 +175,9 @@ class Query:
             group = query.feature_group
             if feature.feature_group_id not in (None, group.id):
                 continue
-            if feature.name in (group.schema or {}):
-                return f"{alias}.{quote(feature.name)}", group.schema[feature.name]
-        where = [f"{q.feature_group.name!r} (features {q.feature_group.feature_names})" for q, _ in aliases]
+            if feature.name in (group._types or {}):
+                return f"{alias}.{quote(feature.name)}", group._types[feature.name]
+        where = [f"{q.feature_group.name!r} (features {q.feature_group.column_names})" for q, _ in aliases]
         raise SchemaError(
             f"filter on feature {feature.name!r}: no feature group of the query has it: {', '.join(where)}"
         )
@@ -228,14 +228,14 @@ class Query:
         """The query's rows (plus `extra` columns of the left feature group), in the left group's write order;
         with `online`, from the online store (filters apply; no time window)."""
         fg = self.feature_group
-        if fg.schema is None:
+        if fg._types is None:
             # Nor can Hopsworks read a group before its first insert: FeatureGroup.read filters on
             # get_feature(event_time), None until then, and the query constructor needs the group's id
             if not fg._registered():
                 raise NotFoundError(
                     f"feature group {fg.name!r} version {fg.version} has not been written yet: a new feature group "
                     "is created by its first insert, on Hopsworks too, and cannot be read before it "
-                    "(fg.features is empty until then)"
+                    "(fg.columns is empty until then)"
                 )
             return pd.DataFrame(columns=self._columns)
         sources, columns, _, aliases = self._plan_with_aliases(online)
@@ -249,7 +249,7 @@ class Query:
             if not fg.event_time:  # Query._read_with_time_filter needs the left group's event time
                 raise SchemaError(f"feature group {fg.name!r} has no event-time column to filter on")
             where.append(f"t0.{quote(fg.event_time)} {op} ?")
-            params.append(self._bound(stamp, fg.schema[fg.event_time]))
+            params.append(self._bound(stamp, fg._types[fg.event_time]))
         sql = f"SELECT {', '.join(select)} FROM {sources}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -311,10 +311,10 @@ class Query:
         groups = self.featuregroups
         for feature in filters.features_of(logic):
             named = [g for g in groups if feature.feature_group_id in (None, g.id)]
-            if named and not any(feature.name in g.feature_names for g in named):
+            if named and not any(feature.name in g.column_names for g in named):
                 raise SchemaError(
                     f"filter on feature {feature.name!r}: feature group {named[0].name!r} has no such feature; "
-                    f"it has {named[0].feature_names}"
+                    f"it has {named[0].column_names}"
                 )
         self._filter = logic if self._filter is None else self._filter & logic
         return self
@@ -354,13 +354,13 @@ class Query:
 
 def _point_in_time(left: FeatureGroup, right: FeatureGroup) -> bool:
     """Whether a join of the two groups is read point in time: both have an event time."""
-    return bool(left.event_time and right.event_time and left.schema and right.schema)
+    return bool(left.event_time and right.event_time and left._types and right._types)
 
 
 def _event_times(*sides: tuple[FeatureGroup, str]) -> list[str]:
     """The event times of two joined groups, comparable: as they are when of one type, else as timestamps
     (dates at midnight, epoch-millisecond integers converted)."""
-    kinds = [group.schema[group.event_time] for group, _ in sides]
+    kinds = [group._types[group.event_time] for group, _ in sides]
     columns = [f"{alias}.{quote(group.event_time)}" for group, alias in sides]
     if len(set(kinds)) == 1:
         return columns
@@ -372,7 +372,7 @@ def _source(group: FeatureGroup, online: bool) -> str:
     """The group's table, or with `online` its online store: the latest row of each primary key (by event time,
     then by write order), as Hopsworks' online feature store keeps one row per key, the last written."""
     if not online or not group.primary_key:
-        return group.table
+        return group._table
     keys = ", ".join(quote(k) for k in group.primary_key)
     order = (f"{quote(group.event_time)} DESC NULLS LAST, " if group.event_time else "") + "rowid DESC"
-    return f"(SELECT * FROM {group.table} QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1)"
+    return f"(SELECT * FROM {group._table} QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1)"
