@@ -1,7 +1,5 @@
 """`python -m serverless_ml`."""
 
-import sys
+from serverless_ml.cli import run
 
-from serverless_ml.cli import main
-
-sys.exit(main())
+run()

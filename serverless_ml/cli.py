@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from serverless_ml import datasets, kernels
 from serverless_ml.daily import check_date, check_store, run_days, runs_dir, step
@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m serverless_ml` and the `serverless-ml` script.
+    """The command line: its exit code (`run` is the entry point of `python -m serverless_ml` and the script).
 
     No matplotlib backend is chosen here: this process draws nothing (the notebooks draw, in their
     kernels, on `Figure` objects that need no backend), and the kernels it starts keep their inline one.
@@ -410,3 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ServerlessMLError) as error:  # bad --date and similar: one clear line, no traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def run() -> NoReturn:
+    """Entry point of `python -m serverless_ml` and the `serverless-ml` script: `main`, then the exit
+    without module teardown (`kernels.end_process`), a second and a half less per command."""
+    kernels.end_process(main())
