@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
 UV_PIN := $(shell grep -m1 "^uv==" requirements-dev.txt)
-UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY)
+UV_INSTALL = $(VENV)/bin/uv pip install --quiet $(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode) --python $(PY) \
+	--excludes requirements-excludes.txt
 
 # What nbstripout strips beyond outputs and its defaults; the committed notebooks are stripped the same way
 NOTEBOOK_EXTRA_KEYS := metadata.language_info metadata.papermill cell.metadata.papermill
@@ -14,7 +15,7 @@ NOTEBOOK_EXTRA_KEYS := metadata.language_info metadata.papermill cell.metadata.p
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-excludes.txt pyproject.toml
 	@echo "Installing the pinned requirements into $(VENV) (uv; pip if uv cannot be installed)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# uv installs the same pins several times faster than pip (benchmarks/install.py); pip stays the fallback.
