@@ -71,15 +71,17 @@ def free_port() -> int:
 LONGEST_FIRST = (
     "test_daily_e2e.py",
     "test_workflows.py",
+    "test_apps_e2e.py",
+    "test_apps_browser.py",
     "test_simulate.py",
     "test_titanic_notebooks.py",
     "test_iris_notebooks.py",
-    "test_apps_browser.py",
-    "test_apps_e2e.py",
     "test_third_dataset.py",
     "test_kernels.py",
     "test_lab.py",
 )
+#: Files scheduled as one, on one worker, to share a session fixture built once: the apps' processes (`servers`).
+SHARED_FILES = {"test_apps_e2e.py": "apps", "test_apps_browser.py": "apps"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,10 +90,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`, with the `SHARED_FILES` of a group scheduled as one file (pytest-xdist's own
+    `loadgroup` cannot mark tests under pytest 9: it rewrites `item._nodeid`, which pytest 9 no longer reads)."""
+    if config.getvalue("dist") != "loadfile":
+        return None  # the other modes as pytest-xdist makes them
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARED_FILES.get(Path(file).name, file)
+
+    return SharedFileScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory, titanic_csv):
-    """Both models registered, the four apps' bundles built and started, each in its own process (once per
-    worker: the API and the browser tests share them when they run on the same one)."""
+    """Both models registered, the four apps' bundles built and started, each in its own process (once: the
+    API and the browser tests run on one worker, `SHARED_FILES`)."""
     from tests.apps_fixtures import running_apps
 
     yield from running_apps(tmp_path_factory.mktemp("apps"), titanic_csv[0])
