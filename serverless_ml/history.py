@@ -357,12 +357,19 @@ def restore_history(
     home = Path(home).resolve()
     if home.exists() and not home.is_dir():
         raise StoreError(f"SML_HOME {home} is a file, expected a folder for the local store")
-    source_ = _Source(source)
+    if not source.strip() and not if_empty:
+        raise ParameterError("history restore needs the folder or URL of a history export, got an empty one")
+    source_ = _Source(source) if source.strip() else None
     held = _held_history(home, replace, lock_timeout)
     if held is not None and not replace:
         if if_empty:
             return f"The local store {home} already holds a history ({held}): nothing restored."
         raise ParameterError(f"the local store {home} already holds a history ({held}): add --replace to replace it")
+    if source_ is None:  # the daily workflow where GitHub Pages gave no site address
+        return (
+            "No published site to restore a history from (no address given: GitHub Pages is not set up for "
+            "this repository, or cannot be): the history starts with this run."
+        )
     try:
         manifest = _read_manifest(source_)
     except NothingPublishedError as error:

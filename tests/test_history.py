@@ -445,6 +445,20 @@ def test_if_empty_with_nothing_published_starts_the_history(store, tmp_path, ser
     assert "starts with this run" in result.stdout and not home.exists()
 
 
+def test_no_site_address_says_pages_gave_none(store, tmp_path, monkeypatch, capsys):
+    """daily.yml passes "" where configure-pages gave no base_url (a private repository on GitHub Free):
+    the line says there is no site, not "nothing published at /history/"; without --if-empty it is refused."""
+    home = tmp_path / "home"
+    result = _main(monkeypatch, capsys, home, "history", "restore", "--if-empty", "")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("No published site to restore a history from (no address given: GitHub Pages")
+    assert "starts with this run" in result.stdout and not home.exists()
+    shutil.copytree(store.home, home)  # a store the cache restored: said as before, the address never read
+    result = _main(monkeypatch, capsys, home, "history", "restore", "--if-empty", "")
+    assert result.stdout.startswith(f"The local store {home.resolve()} already holds a history")
+    _one_line_error(_main(monkeypatch, capsys, home, "history", "restore", ""), "needs the folder or URL")
+
+
 def test_a_failure_at_the_swap_leaves_the_store_as_it_was(store, tmp_path, monkeypatch):
     home = tmp_path / "home"
     shutil.copytree(store.home, home)
