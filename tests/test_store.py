@@ -75,8 +75,8 @@ class TestFeatureGroup:
 
     def test_get_feature_group_sees_the_schema(self, project, fg):
         again = project.get_feature_store().get_feature_group("flowers", version=1)
-        assert [f.name for f in again.features] == ["id", "petal_length", "variety", "event_time"]
-        assert [f.type for f in again.features] == ["bigint", "double", "string", "timestamp"]
+        assert [f.name for f in again.columns] == ["id", "petal_length", "variety", "event_time"]
+        assert [f.type for f in again.columns] == ["bigint", "double", "string", "timestamp"]
         assert len(again.read()) == 4
 
     def test_read_filters_on_event_time(self, fg):

@@ -245,13 +245,13 @@ class TestNewFeatureGroup:
     def test_saved_by_its_first_insert(self, fs):
         # FeatureStore.get_or_create_feature_group: a FeatureGroup object with features=[] until insert saves it
         fg = fs.get_or_create_feature_group("fresh", version=1, primary_key=["id"], event_time="event_time")
-        assert fg.features == [] and fs.get_feature_group("fresh", version=1) is None
-        assert fs.get_or_create_feature_group("fresh", version=1, primary_key=["id"]).features == []
+        assert fg.columns == [] and fs.get_feature_group("fresh", version=1) is None
+        assert fs.get_or_create_feature_group("fresh", version=1, primary_key=["id"]).columns == []
         # FeatureGroup.read builds its time filter on get_feature(event_time), None before the first insert
         with pytest.raises(NotFoundError, match=r"'fresh' version 1 has not been written yet"):
             fg.read(end_time="2024-01-01")
         fg.insert(_rows([1, 2]))
-        assert [f.name for f in fs.get_feature_group("fresh", version=1).features] == list(_rows([1]).columns)
+        assert [f.name for f in fs.get_feature_group("fresh", version=1).columns] == list(_rows([1]).columns)
         assert len(fg.read()) == 2
 
 
@@ -311,7 +311,7 @@ class TestNamesAndTypes:
                 {"id": [1, 2], "port": pd.Categorical(["S", "C"]), "day": [date(2024, 1, 1), date(2024, 1, 2)]}
             )
         )
-        assert {f.name: f.type for f in group.features} == {"id": "bigint", "port": "string", "day": "date"}
+        assert {f.name: f.type for f in group.columns} == {"id": "bigint", "port": "string", "day": "date"}
         group.insert(pd.DataFrame({"id": [3], "port": ["Q"], "day": [date(2024, 1, 3)]}))
         assert group.read()["port"].tolist() == ["S", "C", "Q"]
 

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hopsworks_apigen.deprecation import HopsworksDeprecationWarning
 from hopsworks_common.client.exceptions import FeatureStoreException
 from hsfs.builtin_transformations import label_encoder, min_max_scaler, one_hot_encoder, standard_scaler
 from hsfs.constructor.filter import Filter, Logic
@@ -81,7 +82,9 @@ class TestFeaturesAndFilters:
         `hsfs.feature.Feature` list; `column_names` their names, in the same order; all empty before
         the first insert, as for a group `get_or_create_feature_group` has only described."""
         assert passengers.column_names == ["pid", "sex", "port", "age", "survived"]
-        for listing in (passengers.columns, passengers.schema, passengers.features):
+        with pytest.warns(HopsworksDeprecationWarning, match=r"FeatureGroupBase.features is deprecated"):
+            deprecated = passengers.features  # and says so, as hsfs does
+        for listing in (passengers.columns, passengers.schema, deprecated):
             assert all(isinstance(f, Feature) for f in listing)
             assert [f.name for f in listing] == passengers.column_names
         assert [f.primary for f in passengers.columns] == [True, False, False, False, False]

@@ -92,7 +92,7 @@ class FeatureGroup:
             raise TypeError(
                 f"Expected type `str`, got `{type(name)}`. Features and transformations are accessible by name."
             )
-        found = [f for f in self.features if f.name == name]
+        found = [f for f in self.columns if f.name == name]
         udfs = [tf.hopsworks_udf for tf in self.transformation_functions if tf.hopsworks_udf.function_name == name]
         if len(found) == 1:
             return found[0]
@@ -129,7 +129,20 @@ class FeatureGroup:
         ]
 
     schema = columns
-    features = columns
+
+    @property
+    def features(self) -> list[Any]:
+        """`columns`, with the SDK's own deprecation warning (`FeatureGroupBase.features` in hsfs 5)."""
+        from hopsworks_apigen import deprecation
+
+        warnings.warn(
+            deprecation.generate_deprecation_message(
+                "hsfs.feature_group.FeatureGroupBase.features", "hsfs.feature_group.FeatureGroupBase.columns"
+            ),
+            deprecation.HopsworksDeprecationWarning,
+            stacklevel=2,
+        )
+        return self.columns
 
     @property
     def column_names(self) -> list[str]:
@@ -140,7 +153,7 @@ class FeatureGroup:
     def get_feature(self, name: str) -> Any:
         """The feature `name`, or None if the group has none of that name (`FeatureGroupBase.get_feature`,
         which looks the name up as given through `__getitem__` and turns its KeyError into None)."""
-        found = [f for f in self.features if f.name == name]
+        found = [f for f in self.columns if f.name == name]
         return found[0] if found else None
 
     def _load(self) -> tuple[dict[str, str] | None, dict[str, str]]:

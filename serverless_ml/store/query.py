@@ -189,7 +189,7 @@ class Query:
         both sides; the prefixes name the columns read, not these features)."""
         found = []
         for query in [self, *(j.query for j in self._joins)]:
-            group = {f.name: f for f in query.feature_group.features}
+            group = {f.name: f for f in query.feature_group.columns}
             found += [group.get(name) or make_feature(name, None) for name in query._left_features]
         return found
 
