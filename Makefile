@@ -23,15 +23,18 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-excludes.txt pyproj
 	@# compiles them now, as pip would: otherwise every process compiles every module it imports, each start.
 	@# The pins are exact, so uv first tries its cache alone (--offline: under a second when it holds them all,
 	@# where asking the index whether each cached file is still current takes up to a minute); if anything is
-	@# missing it installs nothing and the second command fetches from the index.
+	@# missing it installs nothing and the second command fetches from the index. What requirements-excludes.txt
+	@# lists is then removed too, where an older install (or pip, which has no --excludes) had put it.
 	@if $(PY) -m pip install --quiet --disable-pip-version-check $(UV_PIN); then \
 	  { $(UV_INSTALL) --offline -r requirements.txt -r requirements-dev.txt 2>/dev/null || \
 	    $(UV_INSTALL) -r requirements.txt -r requirements-dev.txt; } && \
-	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .; \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e . && \
+	  $(VENV)/bin/uv pip uninstall --quiet --python $(PY) -r requirements-excludes.txt; \
 	else \
 	  echo "uv could not be installed: installing with pip (slower)"; \
 	  $(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt && \
-	  $(PY) -m pip install --quiet --no-deps -e .; \
+	  $(PY) -m pip install --quiet --no-deps -e . && \
+	  $(PY) -m pip uninstall --quiet --yes -r requirements-excludes.txt; \
 	fi
 	@$(MAKE) --no-print-directory git-filters
 	@touch $(STAMP)

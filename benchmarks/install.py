@@ -47,7 +47,8 @@ def _with_uv(venv: Path, cache_first: bool) -> dict[str, float]:
     """A venv, the pinned uv put in it by pip, then uv installs both files."""
     uv = str(venv / "bin" / "uv")
     python = str(venv / "bin" / "python")
-    command = [uv, "pip", "install", "--quiet", *COMPILE, "--python", python, *REQUIREMENTS]
+    command = [uv, "pip", "install", "--quiet", *COMPILE, "--python", python, "--excludes", "requirements-excludes.txt",
+               *REQUIREMENTS]  # fmt: skip
     steps = {
         STEPS[0]: _timed([sys.executable, "-m", "venv", str(venv)]),
         STEPS[1]: _timed([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", UV_PIN]),

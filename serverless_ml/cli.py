@@ -34,7 +34,8 @@ def _each(datasets: list[str], work: Callable[[str], None]) -> list[str]:
 
 
 def _prepare() -> None:
-    """Before the first notebook: start the kernels' imports, then stop here if the store cannot be opened.
+    """Before the first notebook: start the kernels' imports (if the command has not yet), then stop here
+    if the store cannot be opened.
 
     The zygote imports the pipelines' libraries (kernels.py) while this process opens the store and
     prepares the first step; if the store cannot be opened, the zygote is ended with the command.

@@ -357,6 +357,7 @@ def restore_history(
     home = Path(home).resolve()
     if home.exists() and not home.is_dir():
         raise StoreError(f"SML_HOME {home} is a file, expected a folder for the local store")
+    source = str(source)
     if not source.strip() and not if_empty:
         raise ParameterError("history restore needs the folder or URL of a history export, got an empty one")
     source_ = _Source(source) if source.strip() else None

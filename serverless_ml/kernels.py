@@ -331,13 +331,18 @@ def end_process(code: int) -> NoReturn:
     any exit, then the process ends. What is skipped is only the freeing of every loaded module's objects
     (about a second for the four thousand modules a pipeline process has loaded), which the operating
     system does at once. Store connections are closed after each operation (store/database.py), so no
-    file is left half-written.
+    file is left half-written. Output that cannot be written (a full disk, a closed pipe) ends the process
+    with status 120, as the interpreter's own exit does, so it never passes for a success.
     """
     threading._shutdown()  # first, as at interpreter exit
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
+        try:
             stream.flush()
+        except (OSError, ValueError) as error:  # ValueError: the stream was closed
+            with contextlib.suppress(OSError):
+                os.write(2, f"serverless_ml: could not write {stream.name}: {error}\n".encode())
+            code = code or 120
     os._exit(code)
 
 
