@@ -184,3 +184,16 @@ def test_another_environment_gets_another_zygote(tmp_path, monkeypatch):
     monkeypatch.setenv("POLARS_SKIP_CPU_CHECK", "1")
     assert report(tmp_path)["ppid"] == zygote.process.pid and kernels.Zygote._instance is zygote
     assert not zygote.serves({**os.environ, "POLARS_SKIP_CPU_CHECK": "0"})  # another value: another environment
+
+
+def test_the_zygote_imports_neither_ipykernel_nor_matplotlib():
+    """Both read variables each kernel sets when they are imported (`JPY_*`; `MPLBACKEND`, which ipykernel
+    sets for inline figures): imported in the zygote, every kernel would see the zygote's values."""
+    probe = (
+        "import sys; from serverless_ml import kernels; kernels._preload(); "
+        "print(sorted(m for m in ('ipykernel', 'matplotlib', 'serverless_ml.monitoring') if m in sys.modules))"
+    )
+    done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, timeout=120, env=child_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+    assert "serverless_ml.store" in kernels.PRELOAD  # the package's own modules are preloaded
