@@ -33,15 +33,17 @@ def _each(datasets: list[str], work: Callable[[str], None]) -> list[str]:
     return failed
 
 
-def _prepare() -> None:
-    """Before the first notebook: start the kernels' imports (if the command has not yet), then stop here
-    if the store cannot be opened.
+def _prepare(choice: str) -> list[str]:
+    """Before the first notebook: start the kernels' imports, then the datasets `choice` names, after this
+    process has stopped here if the store cannot be opened.
 
-    The zygote imports the pipelines' libraries (kernels.py) while this process opens the store and
-    prepares the first step; if the store cannot be opened, the zygote is ended with the command.
+    The zygote imports the pipelines' libraries (kernels.py) while this process loads the datasets' modules
+    (they import scikit-learn, 1.4 s) and opens the store; if either fails, the zygote ends with the command.
     """
     kernels.start()
+    chosen = _datasets(choice)
     check_store()
+    return chosen
 
 
 def _dashboard() -> Path:
@@ -53,9 +55,7 @@ def _dashboard() -> Path:
 
 def cmd_daily(args: argparse.Namespace) -> int:
     run_date = check_date(parse_run_date(args.date, "--date"), "--date")
-    kernels.start()  # first: the datasets' modules import scikit-learn meanwhile (1.4 s)
-    chosen = _datasets(args.dataset)
-    _prepare()
+    chosen = _prepare(args.dataset)
     runs = runs_dir(run_date)
     failed = _each(chosen, lambda d: run_days(d, run_date, run_date, runs))
     if args.history:  # before the dashboard, which links the export it finds beside it
@@ -79,9 +79,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     end = check_date(parse_run_date(args.end, "--end"), "--end")
     start = end - timedelta(days=args.days - 1)
     check_date(start, f"--days {args.days} before --end: the first day,")
-    kernels.start()  # first, as in cmd_daily
-    chosen = _datasets(args.dataset)
-    _prepare()
+    chosen = _prepare(args.dataset)
     runs = runs_dir(end)
     # a progress bar only on a terminal: piped (a CI log, a file) it would interleave with the step lines
     progress = sys.stdout.isatty()
@@ -91,15 +89,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    _prepare()
+    chosen = _prepare(args.dataset)
     runs = runs_dir(datetime.now(UTC).date())
-    return _report(_each(_datasets(args.dataset), lambda d: step(d, "feature", {"BACKFILL": True}, runs)))
+    return _report(_each(chosen, lambda d: step(d, "feature", {"BACKFILL": True}, runs)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _prepare()
+    chosen = _prepare(args.dataset)
     runs = runs_dir(datetime.now(UTC).date())
-    return _report(_each(_datasets(args.dataset), lambda d: step(d, "training", {}, runs)))
+    return _report(_each(chosen, lambda d: step(d, "training", {}, runs)))
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:

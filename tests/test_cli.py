@@ -162,7 +162,9 @@ def test_simulate_draws_a_progress_bar_only_on_a_terminal(sml_env, monkeypatch, 
 
     output = Output()
     monkeypatch.setattr(sys, "stdout", output)
-    monkeypatch.setattr(cli, "_prepare", lambda: None)  # no store, kernels or dashboard: only the output is tested
+    monkeypatch.setattr(
+        cli, "_prepare", lambda choice: [choice]
+    )  # no store, kernels or dashboard: only the output is tested
     monkeypatch.setattr(cli, "_show_dashboard", lambda: print("Dashboard: built"))
     monkeypatch.setattr(daily, "bootstrap", lambda dataset, runs: None)
     monkeypatch.setattr(daily, "step", step)
