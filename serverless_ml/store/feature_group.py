@@ -66,7 +66,7 @@ class FeatureGroup:
         self.primary_key = list(primary_key)
         self.event_time = event_time
         self.description = description
-        self._schema = schema
+        self._loaded_types = schema
         self._descriptions = dict(descriptions or {})
         # FeatureGroup.__init__ -> expectation_suite setter: kept here until the group is registered
         self._expectation_suite = None if expectation_suite is None else validation.to_suite(expectation_suite)
@@ -115,9 +115,9 @@ class FeatureGroup:
     @property
     def _types(self) -> dict[str, str] | None:
         """Feature name to Hopsworks offline type (None before the first insert)."""
-        if self._schema is None:
-            self._schema = self._load()[0]
-        return self._schema
+        if self._loaded_types is None:
+            self._loaded_types = self._load()[0]
+        return self._loaded_types
 
     @property
     def columns(self) -> list[Any]:
@@ -236,7 +236,7 @@ class FeatureGroup:
             # released, then do the insert again; later inserts in this process find it ready
             validation.warm_up()
             schema, report = self._insert_once(features, overwrite, operation, options)
-        self._schema = schema
+        self._loaded_types = schema
         if report is not None and report.ingestion_result == "REJECTED":
             raise validation.rejected(self.name, report)
         # FeatureGroup.insert returns (job, ge_report.to_ge_type())
@@ -720,4 +720,4 @@ class FeatureGroup:
             # Hopsworks deletes the group's suite and reports with it
             for table in ("_sml_expectation_suites", "_sml_validation_reports"):
                 con.execute(f"DELETE FROM {table} WHERE fg_name = ? AND fg_version = ?", [self.name, self.version])
-        self._schema = None
+        self._loaded_types = None
