@@ -20,6 +20,7 @@ from serverless_ml.datasets import IMAGES, TABLE, Dataset
 from serverless_ml.errors import ParameterError, RunFirstError
 from serverless_ml.model_files import MODEL_FILE, load_inputs, load_pipeline
 from serverless_ml.settings import REPO_ROOT, get_settings
+from serverless_ml.times import age, shown
 
 #: A Space bundle carries its model here, beside app.py.
 BUNDLED_MODEL = REPO_ROOT / "model"
@@ -298,7 +299,7 @@ def fetch_monitoring_files(dataset: str, target: Path) -> tuple[Path, str]:
         unreachable = f"The published dashboard could not be reached ({error})"
     if all((target / name).exists() for name in IMAGES):  # an earlier fetch: newer than the bundle
         fetched = datetime.fromtimestamp((target / IMAGES[0]).stat().st_mtime, UTC)
-        return target, f"{unreachable}; showing the images fetched from it at {fetched:%Y-%m-%d %H:%M} UTC."
+        return target, f"{unreachable}; showing the images fetched from it at {shown(fetched)}."
     if not all((bundled / name).exists() for name in IMAGES):
         raise gr.Error(f"{unreachable}, and this app has no images of its own: publish the dashboard (the daily run)")
     return bundled, _bundled_note(bundled, unreachable)
@@ -329,7 +330,6 @@ def _download(base: str, names: list[str], target: Path) -> None:
 
 def _bundled_note(folder: Path, why: str) -> str:
     """The note on images bundled with a Space (`spaces.BUNDLED_IMAGES`): why and how old; empty for other folders."""
-    from serverless_ml.lab import _age
     from serverless_ml.spaces import BUNDLED_IMAGES
 
     record = folder / BUNDLED_IMAGES
@@ -338,8 +338,8 @@ def _bundled_note(folder: Path, why: str) -> str:
     times = json.loads(record.read_text())
     bundled = datetime.fromisoformat(times["bundled"])
     drawn = datetime.fromisoformat(times.get("drawn", times["bundled"]))
-    age = _age(max((datetime.now(UTC) - drawn).total_seconds(), 0))
-    return f"{why}; showing the images bundled on {bundled:%Y-%m-%d}, drawn {drawn:%Y-%m-%d %H:%M} UTC ({age} old)."
+    age_text = age(max((datetime.now(UTC) - drawn).total_seconds(), 0))
+    return f"{why}; showing the images bundled on {bundled:%Y-%m-%d}, drawn {shown(drawn)} ({age_text} old)."
 
 
 def _chart(title: str) -> gr.Image:

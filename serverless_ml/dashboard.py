@@ -15,19 +15,10 @@ from serverless_ml.history import MANIFEST, history_start
 from serverless_ml.inference import logged_predictions
 from serverless_ml.runner import FAVICON
 from serverless_ml.settings import get_settings
+from serverless_ml.times import shown, shown_time
 
-#: How the page shows a time: minutes, in UTC, said so (the records keep full ISO timestamps).
-SHOWN_TIME = "%Y-%m-%d %H:%M UTC"
 #: Where the daily workflow publishes the history export, in `SML_DOCS` (`history export docs/history`).
 HISTORY = "history"
-
-
-def shown_time(stamp: str | None) -> str | None:
-    """An ISO timestamp from a status or validation record as the page shows it; None stays None."""
-    if not stamp:
-        return stamp
-    moment = datetime.fromisoformat(stamp)
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).strftime(SHOWN_TIME)
 
 
 def _history(fs: Any, dataset: Dataset):
@@ -128,7 +119,7 @@ def build_dashboard(docs: Path | None = None) -> Path:
     page = environment.get_template("index.html.j2").render(
         favicon=FAVICON,
         datasets=[dataset_context(project, d, docs) for d in datasets.registered().values()],
-        built=datetime.now(UTC).strftime(SHOWN_TIME),
+        built=shown(datetime.now(UTC)),
         backend=settings.backend,
         # a store that started again says so by this date; a restored one keeps its own (serverless_ml/history.py)
         history_starts=history_start(project),

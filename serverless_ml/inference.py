@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from serverless_ml.datasets import Dataset
+from serverless_ml.times import shown
 
 #: How many days back batch inference looks for samples it has not scored yet.
 LOOKBACK_DAYS = 30
@@ -81,7 +82,7 @@ def nothing_new(samples: pd.DataFrame, scored: pd.DataFrame, dataset: Dataset, r
         )
     newest = samples.sort_values(dataset.event_time).iloc[-1]
     row = scored[scored[dataset.primary_key] == newest[dataset.primary_key]].iloc[-1]
-    when = pd.Timestamp(row["predicted_at"]).strftime("%Y-%m-%d %H:%M UTC")
+    when = shown(pd.Timestamp(row["predicted_at"]).to_pydatetime())
     return (
         f"Nothing new to score up to {run_date}: the newest {noun} ({dataset.primary_key} "
         f"{newest[dataset.primary_key]}, of {pd.Timestamp(newest[dataset.event_time]):%Y-%m-%d}) was already scored "

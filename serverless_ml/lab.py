@@ -30,6 +30,7 @@ from serverless_ml import datasets
 from serverless_ml.datasets import IMAGES, Dataset
 from serverless_ml.errors import ParameterError, ServerlessMLError
 from serverless_ml.settings import REPO_ROOT, get_settings
+from serverless_ml.times import age
 
 # ----------------------------------------------------------------------------- starter notebooks
 
@@ -388,14 +389,6 @@ def _predictions(system: _System) -> str:
     return f"{len(logged)} in {where} beside the truth ({correct} of {len(logged)} right){newest}"
 
 
-def _age(seconds: float) -> str:
-    """A duration as a person says it: minutes, hours, or days."""
-    hours = seconds / 3600
-    value, unit = (hours * 60, "minute") if hours < 1 else (hours, "hour") if hours < 48 else (hours / 24, "day")
-    count = round(value)
-    return f"{count} {unit}" + ("" if count == 1 else "s")
-
-
 def _written_at(url: str) -> datetime:
     """When the file at `url` was last written, from its Last-Modified header."""
     request = urllib.request.Request(url, method="HEAD")
@@ -431,13 +424,13 @@ def _images(system: _System) -> str:
         written = {name: datetime.fromtimestamp((folder / name).stat().st_mtime, UTC) for name in IMAGES}
     stale = {name: now - at for name, at in written.items() if now - at > FRESH}
     if stale:
-        old = ", ".join(f"{name} ({_age(age.total_seconds())} old)" for name, age in stale.items())
+        old = ", ".join(f"{name} ({age(since.total_seconds())} old)" for name, since in stale.items())
         raise UnmetError(
             f"stale in {where}: {old}; fresh means written in the last {FRESH.days} days: run the daily job "
             "(python -m serverless_ml daily, or the daily workflow)"
         )
     oldest = max(now - at for at in written.values())
-    return f"the {len(IMAGES)} images in {where}, the oldest written {_age(max(oldest.total_seconds(), 0))} ago"
+    return f"the {len(IMAGES)} images in {where}, the oldest written {age(max(oldest.total_seconds(), 0))} ago"
 
 
 def _free_port() -> int:

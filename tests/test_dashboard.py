@@ -117,19 +117,6 @@ def test_the_latest_validation_is_shown(sml_env, tmp_path):
     assert "expect_column_values_to_be_between on <code>petal_length</code>: failed, for example -1.0" in iris_part
 
 
-@pytest.mark.parametrize(
-    ("stamp", "shown"),
-    [
-        ("2026-03-02T06:00:00+00:00", "2026-03-02 06:00 UTC"),
-        ("2026-03-02T08:30:59+02:00", "2026-03-02 06:30 UTC"),  # another zone: said in UTC
-        ("2026-03-02T06:00:00", "2026-03-02 06:00 UTC"),  # naive: the records are written in UTC
-        (None, None),
-    ],
-)
-def test_times_are_shown_in_utc_to_the_minute(stamp, shown):
-    assert dashboard.shown_time(stamp) == shown
-
-
 def test_the_page_says_when_the_history_starts_and_links_its_export(project, tmp_path):
     assert "History starts on" not in dashboard.build_dashboard(tmp_path).read_text()  # an empty store: no history
     group = project.get_feature_store().get_or_create_feature_group("iris", version=1, primary_key=["id"])
