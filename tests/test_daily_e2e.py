@@ -221,3 +221,16 @@ def test_workflow_actions_are_pinned_by_hash():
         for line in workflow.read_text().splitlines():
             if "uses:" in line:
                 assert re.search(r"@[0-9a-f]{40} # v\d", line), f"{workflow.name}: {line.strip()}"
+
+
+def test_workflows_ask_pages_for_the_site_address():
+    """A fork's dashboard is not always OWNER.github.io/REPO (a custom domain, a user site): every workflow that
+    reads it takes configure-pages' `base_url`, none builds the address by hand."""
+    readers = []
+    for workflow in sorted((REPO / ".github" / "workflows").glob("*.yml")):
+        text = workflow.read_text()
+        assert "github.io" not in text, f"{workflow.name} builds the Pages address by hand"
+        if "SML_PAGES_URL" in text or "/history/" in text:
+            readers.append(workflow.name)
+            assert "steps.pages.outputs.base_url" in text and "actions/configure-pages@" in text, workflow.name
+    assert {"daily.yml", "lab.yml"} <= set(readers)
