@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import gc
 import json
 import os
 import select
@@ -348,6 +349,9 @@ def end_process(code: int) -> NoReturn:
 
 def main(reply_fd: int) -> int:
     imported_env = _preload()
+    # What the imports made lives as long as every kernel: out of the collector's sight (as CPython's docs
+    # advise before fork), so a kernel's collections, IPython's at its exit among them, walk only its own objects.
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit: no zombies
     replies = os.fdopen(reply_fd, "w")
     replies.write(f"ready {json.dumps(imported_env)}\n")
