@@ -30,9 +30,11 @@ from typing import Any, NoReturn
 
 #: What the zygote imports: the slow imports every pipeline kernel would otherwise repeat, this package's
 #: modules among them (0.4 s a kernel; none reads a setting or starts anything when imported). Not
-#: ipykernel: it reads jupyter_client's `JPY_*` variables, set per kernel, when it is imported. Nor
-#: matplotlib (`serverless_ml.monitoring`, seaborn): it reads `MPLBACKEND` when imported, which ipykernel
-#: sets in each kernel for inline figures.
+#: ipykernel: it reads jupyter_client's `JPY_*` variables, set per kernel, when it is imported. matplotlib,
+#: seaborn and dataframe-image (the figures of the training and inference lessons, 0.45 s a kernel) read
+#: two things when imported: `MPLBACKEND`, which the zygote sets first to the inline backend ipykernel
+#: would set in each kernel (`_preload`), and a `matplotlibrc` in the working folder, which a kernel reads
+#: again in its own folder (`_read_local_matplotlibrc`).
 PRELOAD = (
     "pandas",
     "sklearn.pipeline",
@@ -52,7 +54,13 @@ PRELOAD = (
     "serverless_ml.model_files",
     "serverless_ml.titanic",
     "serverless_ml.training",
+    "matplotlib.pyplot",
+    "seaborn",
+    "dataframe_image",
+    "serverless_ml.monitoring",
 )
+#: The matplotlib backend ipykernel chooses for a kernel's figures (shown in the notebook).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: How long to wait for the zygote's imports before starting kernels the usual way.
 READY_TIMEOUT = 180.0
 KERNEL_MODULE = "ipykernel_launcher"
@@ -290,6 +298,9 @@ def _preload() -> dict[str, str]:
     logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
     logging.getLogger("great_expectations.expectations.registry").setLevel(logging.WARNING)
     before = dict(os.environ)
+    # what ipykernel sets in every kernel where it is not set (IPKernelApp.init_pylab, kernelapp.py),
+    # here before matplotlib reads it on import: each kernel then has it as if it had set it itself
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what an import warns, a kernel importing it itself would show
         for name in PRELOAD:
@@ -314,6 +325,7 @@ def _become_kernel(request: dict, replies: Any, imported_env: dict[str, str]) ->
     os.environ.update(imported_env)  # as if the kernel had run those imports itself
     os.chdir(request["cwd"])
     sys.path[0] = request["cwd"]  # what `python -m` puts first
+    _read_local_matplotlibrc()
     if "numpy.random" in sys.modules:  # a new process seeds NumPy's global generator from the OS
         sys.modules["numpy.random"].seed()
     sys.argv = [KERNEL_MODULE, *request["argv"][3:]]
@@ -323,6 +335,17 @@ def _become_kernel(request: dict, replies: Any, imported_env: dict[str, str]) ->
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     end_process(code)  # the exit handlers run: IPython's releases the notebook's variables and closes its history
+
+
+def _read_local_matplotlibrc() -> None:
+    """Apply a `matplotlibrc` in the kernel's working folder, which matplotlib reads first when it is
+    imported (`matplotlib_fname`): imported in the zygote, it looked in the zygote's folder instead. As
+    `matplotlib.rc_file` loads one, keeping the backend (the environment's, read on import, wins)."""
+    if "matplotlib" in sys.modules and os.path.isfile("matplotlibrc"):
+        import matplotlib
+
+        matplotlib.rc_file("matplotlibrc")
+        matplotlib.rcParamsOrig = matplotlib.rcParams.copy()  # what matplotlib.rc_file_defaults() restores
 
 
 def end_process(code: int) -> NoReturn:

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.skipif(not kernels.enabled(), reason="kernels are forke
 
 #: What a kernel reports about itself, as one JSON line.
 REPORT = """
-import json, os, signal, subprocess, sys, numpy
+import json, os, signal, subprocess, sys, numpy, matplotlib
 print(json.dumps({
+    "backend": matplotlib.get_backend(), "dpi": matplotlib.rcParams["figure.dpi"],
     "ppid": os.getppid(), "session_leader": os.getsid(0) == os.getpid(), "cwd": os.getcwd(), "path": sys.path,
     "argv": sys.argv[1:2], "env": dict(os.environ), "random": int(numpy.random.randint(1 << 30)),
     "signals": [str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE)],
@@ -53,6 +54,9 @@ def report(tmp_path: Path) -> dict:
 def test_a_forked_kernel_is_the_kernel_jupyter_client_would_start(tmp_path, monkeypatch):
     monkeypatch.setenv("SML_TEST_SETTING", "first")
     (tmp_path / "a").mkdir()
+    if kernels.Zygote._instance is None:
+        report(tmp_path)  # the zygote starts (and imports matplotlib) in a folder with no matplotlibrc
+    (tmp_path / "a" / "matplotlibrc").write_text("figure.dpi: 42\n")  # read from the kernel's folder
     forked = report(tmp_path / "a")
     zygote = kernels.Zygote._instance
     assert zygote is not None and forked["preloaded"], "the kernel should have come from the zygote"
@@ -60,9 +64,10 @@ def test_a_forked_kernel_is_the_kernel_jupyter_client_would_start(tmp_path, monk
     usual = report(tmp_path / "a")
     assert not usual["preloaded"] and usual["ppid"] == os.getpid()
     assert forked["ppid"] == zygote.process.pid and forked["env"]["JPY_PARENT_PID"] == str(zygote.process.pid)
-    for key in ("cwd", "path", "argv", "signals", "session_leader", "subprocess"):
+    for key in ("cwd", "path", "argv", "signals", "session_leader", "subprocess", "backend", "dpi"):
         assert forked[key] == usual[key], key
     assert forked["session_leader"] and forked["subprocess"] == 0
+    assert forked["dpi"] == 42 and forked["backend"] == kernels.INLINE_BACKEND
     differ = {k for k in forked["env"].keys() | usual["env"].keys() if forked["env"].get(k) != usual["env"].get(k)}
     assert differ <= SET_BY | {"SML_FORK_KERNELS"}, differ
     assert forked["env"]["POLARS_SKIP_CPU_CHECK"] == "1", "what hsfs sets when imported, the kernel has too"
@@ -186,14 +191,17 @@ def test_another_environment_gets_another_zygote(tmp_path, monkeypatch):
     assert not zygote.serves({**os.environ, "POLARS_SKIP_CPU_CHECK": "0"})  # another value: another environment
 
 
-def test_the_zygote_imports_neither_ipykernel_nor_matplotlib():
-    """Both read variables each kernel sets when they are imported (`JPY_*`; `MPLBACKEND`, which ipykernel
-    sets for inline figures): imported in the zygote, every kernel would see the zygote's values."""
+def test_the_zygote_imports_matplotlib_for_inline_figures_and_not_ipykernel():
+    """ipykernel reads variables each kernel sets when it is imported (`JPY_*`); matplotlib reads `MPLBACKEND`,
+    which the zygote sets first to what ipykernel sets in each kernel, so figures still show in the notebook."""
     probe = (
-        "import sys; from serverless_ml import kernels; kernels._preload(); "
-        "print(sorted(m for m in ('ipykernel', 'matplotlib', 'serverless_ml.monitoring') if m in sys.modules))"
+        "import sys; from serverless_ml import kernels; kernels._preload(); import matplotlib; "
+        "print(sorted(m for m in ('ipykernel', 'matplotlib', 'serverless_ml.monitoring') if m in sys.modules), "
+        "matplotlib.get_backend())"
     )
-    done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, timeout=120, env=child_env())
+    env = child_env()
+    env.pop("MPLBACKEND", None)
+    done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.split() == ["['matplotlib',", "'serverless_ml.monitoring']", kernels.INLINE_BACKEND]
     assert "serverless_ml.store" in kernels.PRELOAD  # the package's own modules are preloaded
