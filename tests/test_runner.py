@@ -38,6 +38,23 @@ def test_the_failed_cell_is_numbered_as_the_executed_page_shows_it(monkeypatch, 
     assert runner._failed_cell(tmp_path / "missing.ipynb") is None
 
 
+@pytest.mark.slow  # three papermill runs
+def test_each_cell_shows_only_its_own_outputs(monkeypatch, tmp_path):
+    """The runner's kernel client (`ReadyKernelClient`) leaves unread what the kernel still sends about its
+    start: none of it may show in a cell, the first one least of all."""
+    assert isinstance(runner.IpcKernelManager().client(), runner.ReadyKernelClient)
+    kernel = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+    cells = [nbformat.v4.new_code_cell('print("first")'), nbformat.v4.new_code_cell("1 + 1")]
+    source = tmp_path / "two.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), source)
+    monkeypatch.setattr(runner, "notebook_path", lambda dataset, stage: source)
+    for run in range(3):  # kernels one after another, as a daily run starts them
+        executed = nbformat.read(runner.run_notebook("iris", "feature", {}, tmp_path / f"run{run}"), as_version=4)
+        first, second = (cell.outputs for cell in executed.cells if cell.cell_type == "code")
+        assert [(o.output_type, o.get("text")) for o in first] == [("stream", "first\n")]
+        assert [(o.output_type, o.data["text/plain"]) for o in second] == [("execute_result", "2")]
+
+
 def test_notebook_error_names_notebook_and_cell(tmp_path):
     inside = runner.NotebookError(REPO_ROOT / "notebooks" / "x.ipynb", 3, "ValueError", "bad", tmp_path / "o.ipynb")
     assert str(inside).startswith("notebooks/x.ipynb failed in cell 3: ValueError: bad")
