@@ -42,9 +42,12 @@ def browser():
 
 
 def _open(browser, url: str, width: int):
+    """A new tab at `width`, once the app has drawn its first button or heading (Gradio draws a block with its
+    event handlers; waiting for the network to go quiet instead costs half a second a page)."""
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(url, wait_until="networkidle")
+    page.goto(url)
+    page.locator("button, h1, h2").first.wait_for(timeout=30_000)
     return page
 
 
