@@ -35,10 +35,10 @@ IMPORTS = (
 )
 FLOOR = """
 import sys, papermill
-from serverless_ml.runner import _kernel_options
+from serverless_ml.runner import kernel_options
 for path in sys.argv[1:]:
     papermill.execute_notebook(path, path + ".out.ipynb", progress_bar=False, kernel_name="python3",
-                               **_kernel_options())
+                               **kernel_options())
 """
 # the line `runner.timed` prints per notebook: "<label> ok <seconds> s"
 STEP_LINE = re.compile(r"^(?P<label>\S.*?)\s+ok\s+(?P<seconds>[\d.]+) s$", re.MULTILINE)

@@ -57,7 +57,7 @@ def median_run(source: Path, folder: Path, options: dict) -> float:
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="sml-bench-kernels-"))
     source = notebook(folder)
-    manager = import_item(runner._kernel_options()["kernel_manager_class"])
+    manager = import_item(runner.kernel_options()["kernel_manager_class"])
 
     class StockClientManager(manager):
         client_class = DottedObjectName(f"{AsyncKernelClient.__module__}.{AsyncKernelClient.__name__}")

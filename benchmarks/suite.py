@@ -1,11 +1,12 @@
 """The test suite's wall time beside a floor measured in the same run, so runs on a slower or faster day compare.
 
-This machine's speed changes by a factor of two over a day (the same code: 4 min 23 s one morning, 9 min 50 s
-the next noon), so a wall time alone says little. The floor is `kernels.py`'s: a one-cell notebook executed by
-papermill as it comes (median of 12), timed before and after the suite; it is what the suite does hundreds of
-times (start a Python process, import, talk to a kernel). The suite is `python -m pytest` with the arguments
-given (none: `make test`'s, two workers). Printed: both floors, the suite's wall time, how busy both cores were
-(`/proc/stat`), and the suite in floor units: its wall time over the mean floor.
+These machines' speed changes by a factor of two from one session to the next (the same code: 4 min 23 s on
+one, 9 min 0 s on the next), so a wall time alone says little. The floor is `kernels.py`'s: a one-cell
+notebook executed by papermill as it comes (median of 12), timed before and after the suite; it is what the
+suite does hundreds of times (start a Python process, import, talk to a kernel). The suite is
+`python -m pytest` with the arguments given (none: `make test`'s, two workers). Printed: both floors, the
+suite's wall time, how busy both cores were (`/proc/stat`), and the suite in floor units: its wall time over
+the mean floor.
 
     .venv/bin/python benchmarks/suite.py            # the whole suite, as make test runs it
     .venv/bin/python benchmarks/suite.py -m "not slow"

@@ -40,8 +40,10 @@ class NotebookError(ServerlessMLError):
         super().__init__(f"{shown} failed in {where}: {ename}: {evalue} (executed copy: {output})")
 
 
-def _kernel_options() -> dict[str, Any]:
-    """Talk to the kernel over local sockets where the system has them: private, and no warning."""
+def kernel_options() -> dict[str, Any]:
+    """papermill's options for the runner's kernels (forked from the zygote where they can be): talk to the
+    kernel over local sockets where the system has them, private and without a warning. For any notebook
+    run as `run_notebook` runs the pipelines (the tests' and benchmarks' own notebooks too)."""
     if os.name != "posix":
         return {"kernel_manager_class": "serverless_ml.runner.QuietShutdownKernelManager"}
     return {"kernel_manager_class": "serverless_ml.runner.IpcKernelManager"}
@@ -173,7 +175,7 @@ def run_notebook(dataset: str, stage: str, parameters: dict[str, Any], output_di
             progress_bar=False,
             log_output=False,
             kernel_name="python3",
-            **_kernel_options(),
+            **kernel_options(),
         )
     except PapermillExecutionError as error:
         raise NotebookError(source, _failed_cell(output), error.ename, error.evalue, output) from None

@@ -42,7 +42,7 @@ def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
         register_model(mr, iris.DATASET, iris.train(flowers[iris.FEATURES], flowers[["variety"]]))
         passengers = titanic.backfill_frame(titanic_csv)
         # one model family of the search (titanic.train compares three, test_titanic.py): the apps serve
-        # whatever pipeline is registered, and the other two would add 10 s of fitting to this fixture
+        # whatever pipeline is registered, and the other two families' grids took 6 s of fitting here
         logistic = titanic.candidates()[:1]
         register_model(mr, titanic.DATASET, search_and_evaluate(passengers[titanic.INPUTS], passengers["survived"],
                                                                 logistic, seed=0, repeats=1))  # fmt: skip

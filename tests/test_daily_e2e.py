@@ -146,7 +146,7 @@ def test_dashboard_in_a_real_browser(daily, tmp_path):
 def test_lab_check_passes_on_the_daily_runs(daily, titanic_csv):
     """`lab check` (docs/lab.md) on the system these daily runs built: every requirement met, no secret shown."""
     env = daily[1]
-    with ThreadPoolExecutor() as pool:  # two learners' checks at once: each only reads the store
+    with ThreadPoolExecutor() as pool:  # both datasets' checks at once: each only reads the store
         checks = {dataset: pool.submit(cli, env, "lab", "check", dataset) for dataset in ("iris", "titanic")}
     for dataset, check in checks.items():
         result = check.result()

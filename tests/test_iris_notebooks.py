@@ -12,7 +12,7 @@ from hopsworks_common.client.exceptions import DataValidationException
 
 import serverless_ml
 from serverless_ml.iris import DATASET as SPEC
-from serverless_ml.runner import NotebookError, _kernel_options, run_notebook
+from serverless_ml.runner import NotebookError, kernel_options, run_notebook
 from tests.conftest import local_env
 from tests.e2e import (
     assert_lessons_draw,
@@ -184,7 +184,7 @@ def test_changing_the_model_cell_changes_the_registered_model(sml_env, tmp_path)
     nbformat.write(lesson, changed)
     # with the runner's kernels, as the daily job would run the learner's notebook (forked: no imports again)
     papermill.execute_notebook(str(changed), str(tmp_path / "out.ipynb"), cwd=str(tmp_path), progress_bar=False,
-                               kernel_name="python3", **_kernel_options())  # fmt: skip
+                               kernel_name="python3", **kernel_options())  # fmt: skip
     model = serverless_ml.login().get_model_registry().get_model("iris", version=1)
     assert model.description.startswith("LogisticRegression (C="), model.description
     assert "chosen by 3 x repeated stratified 5-fold cross-validation" in model.description

@@ -15,7 +15,7 @@ import papermill
 import pytest
 
 from serverless_ml import kernels
-from serverless_ml.runner import _kernel_options
+from serverless_ml.runner import kernel_options
 from tests.conftest import PYTHON, child_env
 
 pytestmark = pytest.mark.skipif(not kernels.enabled(), reason="kernels are forked on Linux only")
@@ -41,7 +41,7 @@ def run(tmp_path: Path, *sources: str) -> list[str]:
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), notebook)
     output = tmp_path / "probe_out.ipynb"
     papermill.execute_notebook(
-        str(notebook), str(output), cwd=str(tmp_path), progress_bar=False, kernel_name="python3", **_kernel_options()
+        str(notebook), str(output), cwd=str(tmp_path), progress_bar=False, kernel_name="python3", **kernel_options()
     )
     cells = nbformat.read(output, as_version=4).cells
     return ["".join(o.get("text", "") for o in c.outputs) for c in cells]
