@@ -24,7 +24,6 @@ from serverless_ml.errors import NotFoundError, RunFirstError, SchemaError
 from serverless_ml.files import write_atomic
 from serverless_ml.samples import BACKFILL_TIME, daily_event_time, daily_id, rng_for
 from serverless_ml.settings import get_settings
-from serverless_ml.training import TrainingResult, label_series, search_and_evaluate
 
 RAW_COLUMNS = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked"]
 NUMERIC_RAW = ["PassengerId", "Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
@@ -291,8 +290,3 @@ def candidates(seed: int = 0) -> list[tuple[Pipeline, dict]]:
             {"model__max_depth": [3], "model__learning_rate": [0.05, 0.1], "model__max_iter": [100]},
         ),
     ]
-
-
-def train(X: pd.DataFrame, y: pd.DataFrame | pd.Series, seed: int = 0) -> TrainingResult:
-    """Compare the candidates by cross-validation on a training split; test the winner once."""
-    return search_and_evaluate(X[INPUTS], label_series(y, DATASET.label), candidates(seed), seed, repeats=1)

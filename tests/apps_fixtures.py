@@ -41,8 +41,8 @@ def running_apps(root: Path, titanic_csv: str) -> Iterator[dict]:
         flowers = iris.backfill_frame()
         register_model(mr, iris.DATASET, iris.train(flowers[iris.FEATURES], flowers[["variety"]]))
         passengers = titanic.backfill_frame(titanic_csv)
-        # one model family of the search (titanic.train compares three, test_titanic.py): the apps serve
-        # whatever pipeline is registered, and the other two families' grids took 6 s of fitting here
+        # one model family of the lesson's search (it compares three: test_titanic_notebooks.py); the apps
+        # serve whatever pipeline is registered, and the other two families' grids took 6 s of fitting here
         logistic = titanic.candidates()[:1]
         register_model(mr, titanic.DATASET, search_and_evaluate(passengers[titanic.INPUTS], passengers["survived"],
                                                                 logistic, seed=0, repeats=1))  # fmt: skip

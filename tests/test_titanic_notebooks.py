@@ -6,12 +6,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
 import serverless_ml
+from serverless_ml import model_files, titanic
 from serverless_ml.runner import NotebookError, run_notebook
 from serverless_ml.titanic import DATASET as SPEC
+from serverless_ml.training import repeated_cv_accuracy
 from tests.conftest import local_env
 from tests.e2e import (
     assert_lessons_draw,
@@ -82,6 +85,35 @@ def test_registered_metrics(lab):
     assert set(model.training_metrics) == {"accuracy", "cv_accuracy", "cv_std"}
     assert model.input_example and model.model_schema["input_schema"]
     assert (Path(model.download()) / "confusion_matrix.png").exists()
+
+
+@pytest.fixture(scope="module")
+def lesson_model(lab, titanic_csv):
+    """The pipeline the training lesson registered (its three-family search), and the real passengers."""
+    model = lab[1].get_model_registry().get_model("titanic", version=1)
+    return model_files.load_pipeline(model.download()), titanic.backfill_frame(titanic_csv[0])
+
+
+def test_the_lessons_model_reaches_the_quality_bar(lesson_model, titanic_csv):
+    if not titanic_csv[1]:
+        pytest.skip("SML_TITANIC_CSV is not set: the quality bar is measured on the real 891 passengers")
+    pipeline, passengers = lesson_model
+    mean, _ = repeated_cv_accuracy(pipeline, passengers[titanic.INPUTS], passengers["survived"])
+    assert len(passengers) == 891 and mean >= 0.84
+
+
+def test_the_generator_is_neither_random_nor_trivial_for_the_lessons_model(lesson_model):
+    """The registered model's accuracy on 1,000 synthetic passengers is between 0.70 and 0.95."""
+    pipeline, passengers = lesson_model
+    synthetic = titanic.synthetic_passengers(passengers, 1000, np.random.default_rng(1))
+    accuracy = (pipeline.predict(synthetic[titanic.INPUTS]) == synthetic["survived"]).mean()
+    assert 0.70 <= accuracy <= 0.95
+
+
+def test_the_lessons_model_predicts_from_raw_fields_with_optional_title_and_surname(lesson_model):
+    person = pd.DataFrame([{"pclass": 1, "sex": "female", "age": 30.0, "sibsp": 0, "parch": 0, "fare": 80.0,
+                            "embarked": "C", "title": None, "surname": ""}])  # fmt: skip
+    assert lesson_model[0].predict_proba(person[titanic.INPUTS])[0].sum() == pytest.approx(1.0)
 
 
 def test_eda_notebook_ran(lab):
