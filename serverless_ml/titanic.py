@@ -13,9 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -275,18 +273,3 @@ def pipeline(model: Any, scale: bool = False) -> Pipeline:
         ]
     )
     return Pipeline([("title", FillTitle()), ("family", FamilySurvival()), ("prepare", prepare), ("model", model)])
-
-
-def candidates(seed: int = 0) -> list[tuple[Pipeline, dict]]:
-    """Three model families, each behind the same imputation and encoding, with small grids."""
-    return [
-        (pipeline(LogisticRegression(max_iter=2000), scale=True), {"model__C": [0.3, 1.0, 3.0]}),
-        (
-            pipeline(RandomForestClassifier(n_estimators=100, random_state=seed), scale=False),
-            {"model__max_depth": [5, 7], "model__min_samples_leaf": [1, 3]},
-        ),
-        (
-            pipeline(HistGradientBoostingClassifier(random_state=seed), scale=False),
-            {"model__max_depth": [3], "model__learning_rate": [0.05, 0.1], "model__max_iter": [100]},
-        ),
-    ]
